@@ -1,0 +1,67 @@
+-- bucketgate registry schema (D1 / SQLite).
+-- This file is the whole current schema; migrations/ holds the same schema as the
+-- ordered steps `wrangler d1 migrations apply` runs (test/unit/schema.test.ts keeps them equal).
+-- Timestamps are ISO-8601 UTC strings; JSON columns hold documents validated by src/registry/schemas.ts.
+
+-- Virtual buckets: the names clients see, each routed to one storage backend.
+CREATE TABLE IF NOT EXISTS buckets (
+  name         TEXT PRIMARY KEY,
+  backend      TEXT NOT NULL,                 -- JSON BackendConfig; holds no plaintext secret
+  status       TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
+  public_read  INTEGER NOT NULL DEFAULT 0,    -- anonymous GET/HEAD of objects
+  public_list  INTEGER NOT NULL DEFAULT 0,    -- anonymous ListObjects (only with public_read)
+  cors         TEXT NOT NULL DEFAULT '[]',    -- JSON CorsRule[]
+  labels       TEXT NOT NULL DEFAULT '{}',    -- JSON Record<string,string>
+  cache_ttl    INTEGER NOT NULL DEFAULT 60,   -- seconds public objects may be edge-cached; 0 disables
+  created_by   TEXT,                          -- 'admin' or the access key id that called CreateBucket
+  created_at   TEXT NOT NULL,
+  updated_at   TEXT NOT NULL
+);
+
+-- Static access keys. The secret is AES-GCM encrypted under a key derived (HKDF) from MASTER_KEY.
+CREATE TABLE IF NOT EXISTS access_keys (
+  access_key_id     TEXT PRIMARY KEY,
+  secret_ciphertext TEXT NOT NULL,
+  display_name      TEXT NOT NULL,
+  statements        TEXT NOT NULL DEFAULT '[]',   -- JSON PolicyStatement[]
+  enabled           INTEGER NOT NULL DEFAULT 1,
+  expires_at        TEXT,
+  created_at        TEXT NOT NULL,
+  updated_at        TEXT NOT NULL
+);
+
+-- Every admin write (and later every STS call): who did what, when, and how it ended.
+CREATE TABLE IF NOT EXISTS audit_log (
+  id       INTEGER PRIMARY KEY AUTOINCREMENT,
+  at       TEXT NOT NULL,
+  actor    TEXT NOT NULL,
+  action   TEXT NOT NULL,
+  target   TEXT,
+  outcome  TEXT NOT NULL,                      -- 'success' or an error code
+  detail   TEXT                                -- JSON; never a secret
+);
+CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (at);
+
+-- Multipart uploads the gateway has started: backends without ListParts/ListMultipartUploads
+-- (R2 bindings, WebDAV, ...) are answered from here.
+CREATE TABLE IF NOT EXISTS multipart_uploads (
+  bucket        TEXT NOT NULL,
+  upload_id     TEXT NOT NULL,
+  key           TEXT NOT NULL,
+  metadata      TEXT NOT NULL DEFAULT '{}',     -- JSON ObjectMetadata given at CreateMultipartUpload
+  initiator     TEXT,
+  initiated_at  TEXT NOT NULL,
+  PRIMARY KEY (bucket, upload_id)
+);
+CREATE INDEX IF NOT EXISTS multipart_uploads_by_key ON multipart_uploads (bucket, key, initiated_at);
+
+CREATE TABLE IF NOT EXISTS multipart_parts (
+  bucket       TEXT NOT NULL,
+  upload_id    TEXT NOT NULL,
+  part_number  INTEGER NOT NULL,
+  etag         TEXT NOT NULL,                   -- hex MD5 of the part, unquoted
+  size         INTEGER NOT NULL,
+  checksums    TEXT,                            -- JSON {crc32: base64, ...} when the client sent any
+  uploaded_at  TEXT NOT NULL,
+  PRIMARY KEY (bucket, upload_id, part_number)
+);

@@ -1,0 +1,19 @@
+/** Bindings and configuration the Worker receives (wrangler.toml, secrets, .dev.vars). */
+export interface Env {
+  /** Registry: buckets, access keys, audit log, multipart ledger. */
+  DB: D1Database;
+  /** Second cache tier for registry reads (short TTL). */
+  CACHE: KVNamespace;
+  /** The embedded default storage. Further R2 bindings may be named by a bucket's backend config. */
+  STORAGE: R2Bucket;
+  /** Root secret; subkeys for each purpose are derived from it with HKDF. */
+  MASTER_KEY: string;
+  /** Bearer token for /admin/v1. */
+  ADMIN_TOKEN: string;
+  /** Binding name used for buckets created through S3 CreateBucket. */
+  DEFAULT_R2_BINDING?: string;
+  /** Region answered by GetBucketLocation and accepted in credential scopes besides "auto"/"us-east-1". */
+  REGION?: string;
+  /** Enables virtual-hosted-style routing for <bucket>.<BASE_DOMAIN>. */
+  BASE_DOMAIN?: string;
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/** S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
+export const BucketName = z
+  .string()
+  .min(3, 'must be 3–63 characters')
+  .max(63, 'must be 3–63 characters')
+  .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, 'lowercase letters, digits, dots and hyphens; starts and ends with a letter or digit')
+  .refine((n) => !n.includes('..'), 'must not contain two adjacent dots')
+  .refine((n) => !/^\d+\.\d+\.\d+\.\d+$/.test(n), 'must not look like an IP address')
+  .refine((n) => !n.startsWith('xn--') && !n.endsWith('-s3alias'), 'reserved prefix or suffix');
+
+/** `s3:<Operation>` (IAM action names) or `s3:*`; `*` wildcards allowed inside. */
+export const PolicyAction = z.string().regex(/^(\*|s3:[A-Za-z*]+)$/, 'an action like "s3:GetObject" or "s3:*"');
+
+/** `*`, `bucket`, `bucket/prefix*` or `bucket/key`; `*` matches any run of characters. */
+export const PolicyResource = z.string().min(1).max(1024);
+
+export const PolicyStatement = z.object({
+  effect: z.enum(['allow', 'deny']),
+  actions: z.array(PolicyAction).min(1),
+  resources: z.array(PolicyResource).min(1),
+});
+export type PolicyStatement = z.infer<typeof PolicyStatement>;
+
+export const CorsRule = z.object({
+  allowedOrigins: z.array(z.string().min(1)).min(1),
+  allowedMethods: z.array(z.enum(['GET', 'HEAD', 'PUT', 'POST', 'DELETE'])).min(1),
+  allowedHeaders: z.array(z.string()).default([]),
+  exposeHeaders: z.array(z.string()).default([]),
+  maxAgeSeconds: z.number().int().min(0).max(86400).optional(),
+});
+export type CorsRule = z.infer<typeof CorsRule>;
+
+/** Where a virtual bucket's objects live. One variant per backend; secrets are never inline. */
+export const R2BackendConfig = z.object({
+  type: z.literal('r2'),
+  /** Name of the R2 binding in wrangler.toml. */
+  binding: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an R2 binding name like STORAGE'),
+  /** Key prefix inside the R2 bucket, so several virtual buckets can share one. */
+  prefix: z.string().max(512).default(''),
+});
+
+export const BackendConfig = z.discriminatedUnion('type', [R2BackendConfig]);
+export type BackendConfig = z.infer<typeof BackendConfig>;
+
+export const BucketStatus = z.enum(['active', 'suspended']);
+
+export const BucketConfig = z.object({
+  name: BucketName,
+  backend: BackendConfig,
+  status: BucketStatus,
+  publicRead: z.boolean(),
+  publicList: z.boolean(),
+  cors: z.array(CorsRule),
+  labels: z.record(z.string(), z.string()),
+  cacheTtl: z.number().int().min(0),
+  createdBy: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type BucketConfig = z.infer<typeof BucketConfig>;
+
+/** A static access key as the verifier needs it: the decrypted secret never leaves the isolate. */
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  displayName: string;
+  statements: PolicyStatement[];
+  enabled: boolean;
+  expiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,6 @@
+// PLACEHOLDER: replaced by the S3 handlers.
+import type { S3Handler } from '../context';
+import { S3Error } from '../errors';
+const todo: S3Handler = async () => { throw new S3Error('NotImplemented', 'not yet'); };
+export const listObjects = todo;
+export const listObjectsV2 = todo;

@@ -1,0 +1,60 @@
+import { authorize, IAM_ACTION } from '../auth/authorize';
+import { identify } from '../auth/identify';
+import { openBackend } from '../backends/open';
+import type { Env } from '../env';
+import { accessKeyCredentialStore } from '../registry/access-keys';
+import { getBucket } from '../registry/buckets';
+import type { BucketConfig } from '../registry/schemas';
+import type { S3Context } from './context';
+import { dispatch } from './dispatch';
+import { S3Error } from './errors';
+import { parseS3Operation, type S3Operation } from './operation';
+import { errorResponse, newRequestId, withRequestId } from './respond';
+
+/** Operations whose authorization the handler does itself (per key, per bucket, or on a bucket that does not exist yet). */
+const AUTHORIZED_BY_HANDLER = new Set<S3Operation['action']>(['ListBuckets', 'DeleteObjects', 'CreateBucket']);
+
+/**
+ * One S3 request, start to end: parse (pure) → identify → resolve → authorize (pure) → dispatch.
+ * Every failure on the way is answered as S3 XML with the request id.
+ */
+export async function handleS3Request(request: Request, env: Env, executionCtx: ExecutionContext): Promise<Response> {
+  const requestId = newRequestId();
+  const now = new Date();
+  let resource = new URL(request.url).pathname;
+  try {
+    const op = parseS3Operation(request, env.BASE_DOMAIN);
+    resource = op.resource;
+    const { principal, body } = await identify(request, op.rawPath, accessKeyCredentialStore(env), {
+      now,
+      region: env.REGION ?? 'auto',
+    });
+    const bucket = op.bucket !== undefined && op.action !== 'CreateBucket' ? await resolveBucket(env, op.bucket) : undefined;
+
+    if (bucket && !AUTHORIZED_BY_HANDLER.has(op.action) && !authorize(principal, IAM_ACTION[op.action], bucket, op.key)) {
+      throw new S3Error('AccessDenied', 'Access Denied');
+    }
+    const c: S3Context = {
+      env,
+      executionCtx,
+      request,
+      op,
+      principal,
+      bucket,
+      backend: bucket ? openBackend(env, bucket.backend) : undefined,
+      body,
+      requestId,
+      now,
+    };
+    return withRequestId(await dispatch(c), requestId);
+  } catch (error) {
+    return errorResponse(error, resource, requestId, request.method);
+  }
+}
+
+async function resolveBucket(env: Env, name: string): Promise<BucketConfig> {
+  const bucket = await getBucket(env, name);
+  if (!bucket) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist.', { BucketName: name });
+  if (bucket.status === 'suspended') throw new S3Error('AllAccessDisabled', 'All access to this bucket has been disabled.');
+  return bucket;
+}

@@ -1,0 +1,162 @@
+import { S3Error } from './errors';
+
+/** The S3 operations the gateway answers. */
+export type S3Action =
+  | 'ListBuckets'
+  | 'CreateBucket'
+  | 'DeleteBucket'
+  | 'HeadBucket'
+  | 'GetBucketLocation'
+  | 'ListObjects'
+  | 'ListObjectsV2'
+  | 'ListMultipartUploads'
+  | 'DeleteObjects'
+  | 'HeadObject'
+  | 'GetObject'
+  | 'PutObject'
+  | 'DeleteObject'
+  | 'CreateMultipartUpload'
+  | 'UploadPart'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'ListParts';
+
+/** A parsed request: what is asked of which bucket and key. Produced without I/O. */
+export interface S3Operation {
+  action: S3Action;
+  /** Virtual bucket name, absent for ListBuckets. */
+  bucket?: string;
+  /** Decoded object key, absent for bucket and service operations. */
+  key?: string;
+  /** Path exactly as received (still percent-encoded): SigV4 signs this, not the decoded one. */
+  rawPath: string;
+  query: URLSearchParams;
+  addressing: 'path' | 'virtual';
+  /** `/bucket/key` as S3 reports it in error documents. */
+  resource: string;
+}
+
+/** Sub-resources S3 has but the gateway does not serve: answered 501 NotImplemented, never 404. */
+const UNSUPPORTED_SUBRESOURCES = [
+  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'encryption', 'intelligent-tiering', 'inventory',
+  'legal-hold', 'lifecycle', 'logging', 'metadataTable', 'metrics', 'notification', 'object-lock',
+  'ownershipControls', 'policy', 'policyStatus', 'publicAccessBlock', 'replication', 'requestPayment',
+  'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'versioning', 'versionId', 'versions', 'website',
+] as const;
+
+const MAX_KEY_BYTES = 1024;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Turns a request into an S3Operation: virtual-hosted when the Host is `<bucket>.<baseDomain>`,
+ * path-style otherwise. Pure: depends only on the request line, headers and `baseDomain`.
+ */
+export function parseS3Operation(request: Request, baseDomain = ''): S3Operation {
+  const url = new URL(request.url);
+  const rawPath = url.pathname;
+  const query = url.searchParams;
+  const hostBucket = bucketFromHost(request.headers.get('host') ?? url.host, baseDomain);
+
+  let bucket: string | undefined;
+  let rawKey: string;
+  if (hostBucket !== undefined) {
+    bucket = hostBucket;
+    rawKey = rawPath.slice(1);
+  } else {
+    const slash = rawPath.indexOf('/', 1);
+    const rawBucket = slash === -1 ? rawPath.slice(1) : rawPath.slice(1, slash);
+    bucket = rawBucket === '' ? undefined : decodeComponent(rawBucket);
+    rawKey = slash === -1 ? '' : rawPath.slice(slash + 1);
+  }
+  const key = rawKey === '' ? undefined : validateObjectKey(decodeComponent(rawKey));
+  const resource = '/' + [bucket, key].filter((p) => p !== undefined).join('/');
+  const base = { bucket, key, rawPath, query, addressing: hostBucket !== undefined ? 'virtual' : 'path', resource } as const;
+
+  const unsupported = UNSUPPORTED_SUBRESOURCES.find((name) => query.has(name));
+  if (unsupported) {
+    throw new S3Error('NotImplemented', `The ${unsupported} sub-resource is not implemented by this gateway.`);
+  }
+  return { ...base, action: chooseAction(request.method, bucket, key, query, request.headers) };
+}
+
+function chooseAction(method: string, bucket: string | undefined, key: string | undefined, query: URLSearchParams, headers: Headers): S3Action {
+  if (bucket === undefined) {
+    if (method === 'GET') return 'ListBuckets';
+    throw methodNotAllowed(method, 'the service');
+  }
+  if (key === undefined) {
+    switch (method) {
+      case 'GET':
+        if (query.has('location')) return 'GetBucketLocation';
+        if (query.has('uploads')) return 'ListMultipartUploads';
+        return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
+      case 'HEAD':
+        return 'HeadBucket';
+      case 'PUT':
+        return 'CreateBucket';
+      case 'DELETE':
+        return 'DeleteBucket';
+      case 'POST':
+        if (query.has('delete')) return 'DeleteObjects';
+    }
+    throw methodNotAllowed(method, 'a bucket');
+  }
+  switch (method) {
+    case 'GET':
+      return query.has('uploadId') ? 'ListParts' : 'GetObject';
+    case 'HEAD':
+      return 'HeadObject';
+    case 'PUT':
+      if (headers.has('x-amz-copy-source')) {
+        throw new S3Error('NotImplemented', 'CopyObject and UploadPartCopy are not implemented yet.');
+      }
+      return query.has('uploadId') || query.has('partNumber') ? 'UploadPart' : 'PutObject';
+    case 'POST':
+      if (query.has('uploads')) return 'CreateMultipartUpload';
+      if (query.has('uploadId')) return 'CompleteMultipartUpload';
+      break;
+    case 'DELETE':
+      return query.has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
+  }
+  throw methodNotAllowed(method, 'an object');
+}
+
+function methodNotAllowed(method: string, target: string): S3Error {
+  return new S3Error('MethodNotAllowed', `The specified method ${method} is not allowed against ${target}.`);
+}
+
+/** `my.bucket.s3.example.com` with base domain `s3.example.com` → `my.bucket`. */
+function bucketFromHost(host: string, baseDomain: string): string | undefined {
+  if (!baseDomain) return undefined;
+  const hostname = host.replace(/:\d+$/, '').toLowerCase();
+  const suffix = '.' + baseDomain.toLowerCase();
+  if (!hostname.endsWith(suffix) || hostname.length === suffix.length) return undefined;
+  return hostname.slice(0, -suffix.length);
+}
+
+function decodeComponent(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new S3Error('InvalidURI', "Couldn't parse the specified URI.");
+  }
+}
+
+/**
+ * Keys are any UTF-8 up to 1024 bytes, except that the gateway refuses what could escape a
+ * backend's namespace or confuse a filesystem-like store: `.`/`..` segments and control characters.
+ */
+export function validateObjectKey(key: string): string {
+  if (key === '') throw new S3Error('InvalidArgument', 'The object key must not be empty.');
+  if (new TextEncoder().encode(key).byteLength > MAX_KEY_BYTES) {
+    throw new S3Error('KeyTooLongError', 'Your key is too long: the maximum is 1024 bytes.');
+  }
+  if (CONTROL_CHARACTERS.test(key)) {
+    throw new S3Error('InvalidArgument', 'The object key must not contain control characters.');
+  }
+  if (key.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new S3Error('InvalidArgument', "The object key must not contain '.' or '..' path segments.");
+  }
+  return key;
+}

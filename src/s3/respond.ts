@@ -1,0 +1,41 @@
+import { isS3Error, S3Error } from './errors';
+import { buildXml } from './xml';
+
+/** S3-style request id: 16 upper-case hex characters. */
+export function newRequestId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+}
+
+/** Adds the headers S3 puts on every response. */
+export function withRequestId(response: Response, requestId: string): Response {
+  const r = new Response(response.body, response);
+  r.headers.set('x-amz-request-id', requestId);
+  r.headers.set('x-amz-id-2', requestId);
+  if (!r.headers.has('server')) r.headers.set('server', 'bucketgate');
+  return r;
+}
+
+/**
+ * Renders any failure as S3 XML. Unexpected exceptions become InternalError: their message may
+ * carry upstream detail, so it is logged (without secrets) and never sent.
+ */
+export function errorResponse(error: unknown, resource: string, requestId: string, method: string): Response {
+  const e = isS3Error(error) ? error : internalError(error, requestId);
+  const headers = new Headers({ 'content-type': 'application/xml', 'x-amz-request-id': requestId, 'x-amz-id-2': requestId });
+  if (e.code === 'MethodNotAllowed') headers.set('allow', 'GET, HEAD, PUT, POST, DELETE');
+  // HEAD responses carry no body; clients read the status (and x-amz-error-code, which some log).
+  if (method === 'HEAD') {
+    headers.set('x-amz-error-code', e.code);
+    return new Response(null, { status: e.status, headers });
+  }
+  const body = buildXml({
+    Error: { Code: e.code, Message: e.message, ...e.extra, Resource: resource, RequestId: requestId },
+  });
+  return new Response(body, { status: e.status, headers });
+}
+
+function internalError(error: unknown, requestId: string): S3Error {
+  console.error(JSON.stringify({ level: 'error', requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }));
+  return new S3Error('InternalError', 'We encountered an internal error. Please try again.');
+}

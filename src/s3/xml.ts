@@ -1,0 +1,80 @@
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { S3Error } from './errors';
+
+export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  suppressEmptyNode: false,
+  processEntities: true,
+});
+
+/** Serialises `{ Root: {...} }` with the XML declaration S3 sends. Arrays become repeated elements. */
+export function buildXml(document: Record<string, unknown>): string {
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' + builder.build(document);
+}
+
+export function xmlResponse(document: Record<string, unknown>, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set('content-type', 'application/xml');
+  return new Response(buildXml(document), { ...init, headers });
+}
+
+/**
+ * Reads a request body meant to hold a small XML document, refusing more than `maxBytes`
+ * without reading further (S3 caps DeleteObjects at 1000 keys and Complete at 10000 parts).
+ */
+export async function readXmlBody(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string> {
+  if (!body) throw new S3Error('MalformedXML', 'The request body is empty.');
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new S3Error('MaxMessageLengthExceeded', `Your request was too big: the limit is ${maxBytes} bytes.`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.byteLength;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new S3Error('MalformedXML', 'The XML is not valid UTF-8.');
+  }
+}
+
+/**
+ * Parses a client's XML document. DTDs are refused outright: S3 documents never carry one, and
+ * refusing them closes entity expansion ("billion laughs") and external entities at the door.
+ * `arrayPaths` are dotted element paths that must always parse as arrays (e.g. "Delete.Object").
+ */
+export function parseXml(text: string, arrayPaths: readonly string[] = []): Record<string, unknown> {
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) {
+    throw new S3Error('MalformedXML', 'Document type declarations are not allowed.');
+  }
+  if (XMLValidator.validate(text) !== true) {
+    throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+  }
+  const arrays = new Set(arrayPaths);
+  const parser = new XMLParser({
+    ignoreAttributes: true,
+    removeNSPrefix: true,
+    processEntities: false,
+    htmlEntities: false,
+    parseTagValue: false,
+    trimValues: true,
+    isArray: (_name, jpath) => arrays.has(String(jpath)),
+  });
+  const parsed = parser.parse(text) as Record<string, unknown>;
+  return parsed;
+}
