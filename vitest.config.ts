@@ -1,14 +1,31 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 /**
  * `npm test`: unit tests of pure code and whole-Worker integration tests, all inside workerd with
  * local D1/KV/R2 from wrangler.toml. The real-client end-to-end suite is vitest.e2e.config.ts.
  */
+/**
+ * @aws-sdk/xml-builder maps its XML parser to a DOMParser-based one for browsers; workerd has no
+ * DOMParser, so the SDK driving the Worker in tests uses its portable (Node) parser instead.
+ */
+const sdkXmlParserForWorkerd: Plugin = {
+  name: 'sdk-xml-parser-for-workerd',
+  enforce: 'pre',
+  resolveId(source, importer) {
+    if (source === './xml-parser' && importer?.includes('@aws-sdk/xml-builder')) {
+      return importer.replace(/[^/\\]+$/, 'xml-parser.js');
+    }
+    return undefined;
+  },
+};
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('migrations');
   return {
     plugins: [
+      sdkXmlParserForWorkerd,
       cloudflareTest({
         main: './src/index.ts',
         wrangler: { configPath: './wrangler.toml' },
@@ -17,6 +34,8 @@ export default defineConfig(async () => {
             MASTER_KEY: 'test-master-key-0123456789abcdef0123456789abcdef',
             ADMIN_TOKEN: 'test-admin-token',
             TEST_MIGRATIONS: migrations,
+            // The STS tests' OIDC issuer (test/oidc/global-setup.ts) is http on 127.0.0.1.
+            ALLOW_INSECURE_ISSUERS: 'true',
           },
           r2Buckets: ['STORAGE', 'STORAGE_B'],
         },
@@ -25,6 +44,7 @@ export default defineConfig(async () => {
     test: {
       include: ['test/unit/**/*.test.ts', 'test/worker/**/*.test.ts'],
       setupFiles: ['./test/worker/setup.ts'],
+      globalSetup: ['./test/oidc/global-setup.ts'],
       testTimeout: 60_000,
     },
   };

@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS multipart_parts (
   upload_id    TEXT NOT NULL,
   part_number  INTEGER NOT NULL,
   etag         TEXT NOT NULL,                   -- hex MD5 of the part, unquoted
+  backend_etag TEXT,                            -- the backend's own part token when it differs (R2 bindings)
   size         INTEGER NOT NULL,
   checksums    TEXT,                            -- JSON {crc32: base64, ...} when the client sent any
   uploaded_at  TEXT NOT NULL,

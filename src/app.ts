@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes';
 import type { Env } from './env';
 import { handleS3Request } from './s3/lifecycle';
+import { handleStsRequest, isStsRootCall } from './sts/handler';
+import { sessionTokenJwks } from './sts/jwks-route';
 
 /**
  * The Worker's route groups. Everything that is not STS or admin is S3, so S3 keys such as
@@ -10,6 +12,11 @@ import { handleS3Request } from './s3/lifecycle';
 export function createApp() {
   const app = new Hono<{ Bindings: Env }>();
   app.route('/admin/v1', adminRoutes());
+  // STS: bucket names cannot start with a dot, so these paths never shadow an S3 bucket.
+  app.all('/.sts', (c) => handleStsRequest(c.req.raw, c.env, c.executionCtx as ExecutionContext));
+  app.all('/.sts/', (c) => handleStsRequest(c.req.raw, c.env, c.executionCtx as ExecutionContext));
+  app.post('/', (c, next) => (isStsRootCall(c.req.raw) ? handleStsRequest(c.req.raw, c.env, c.executionCtx as ExecutionContext) : next()));
+  app.get('/.well-known/jwks.json', (c) => sessionTokenJwks(c.env));
   app.all('*', (c) => handleS3Request(c.req.raw, c.env, c.executionCtx as ExecutionContext));
   return app;
 }

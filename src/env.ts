@@ -16,4 +16,11 @@ export interface Env {
   REGION?: string;
   /** Enables virtual-hosted-style routing for <bucket>.<BASE_DOMAIN>. */
   BASE_DOMAIN?: string;
+  /**
+   * STS key versions, comma-separated (default "1"): the highest mints session credentials, every
+   * listed one is still accepted. Rotate by adding a higher version; retire by removing one.
+   */
+  STS_KEY_VERSIONS?: string;
+  /** "true" lets IdP issuers be http on a loopback host (local tests only); off by default. */
+  ALLOW_INSECURE_ISSUERS?: string;
 }

@@ -1,6 +1,30 @@
 import { Hono } from 'hono';
 import type { Env } from '../env';
-// PLACEHOLDER: replaced by the admin API.
+import { requireAdminToken } from './auth';
+import { bucketRoutes } from './buckets';
+import { AdminError, adminErrorResponse } from './errors';
+import { idpRoutes } from './idps';
+import { keyRoutes } from './keys';
+import { revocationRoutes } from './revocations';
+import { roleRoutes } from './roles';
+
+/** /admin/v1: bearer-authenticated JSON API over the registry (contract in README, "Admin API"). */
 export function adminRoutes() {
-  return new Hono<{ Bindings: Env }>();
+  const app = new Hono<{ Bindings: Env }>();
+  app.use('*', async (c, next) => {
+    await next();
+    // Answers may carry a secret (create, rotate) and always describe live configuration.
+    c.header('cache-control', 'no-store');
+  });
+  app.use('*', requireAdminToken);
+  app.route('/buckets', bucketRoutes());
+  app.route('/keys', keyRoutes());
+  app.route('/idps', idpRoutes());
+  app.route('/roles', roleRoutes());
+  app.route('/revocations', revocationRoutes());
+  app.all('*', () => {
+    throw new AdminError(404, 'NotFound', 'no such admin route');
+  });
+  app.onError(adminErrorResponse);
+  return app;
 }

@@ -30,6 +30,7 @@ export const S3_ERROR_STATUS = {
   KeyTooLongError: 400,
   MalformedXML: 400,
   MaxMessageLengthExceeded: 400,
+  MetadataTooLarge: 400,
   MethodNotAllowed: 405,
   MissingContentLength: 411,
   MissingSecurityHeader: 400,

@@ -2,9 +2,9 @@ import { authorize, IAM_ACTION } from '../auth/authorize';
 import { identify } from '../auth/identify';
 import { openBackend } from '../backends/open';
 import type { Env } from '../env';
-import { accessKeyCredentialStore } from '../registry/access-keys';
 import { getBucket } from '../registry/buckets';
 import type { BucketConfig } from '../registry/schemas';
+import { credentialStore } from '../sts/session-store';
 import type { S3Context } from './context';
 import { dispatch } from './dispatch';
 import { S3Error } from './errors';
@@ -25,9 +25,10 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
   try {
     const op = parseS3Operation(request, env.BASE_DOMAIN);
     resource = op.resource;
-    const { principal, body } = await identify(request, op.rawPath, accessKeyCredentialStore(env), {
+    const { principal, body } = await identify(request, op.rawPath, credentialStore(env), {
       now,
       region: env.REGION ?? 'auto',
+      virtualHostBucket: op.addressing === 'virtual' ? op.bucket : undefined,
     });
     const bucket = op.bucket !== undefined && op.action !== 'CreateBucket' ? await resolveBucket(env, op.bucket) : undefined;
 

@@ -57,8 +57,9 @@ export async function readXmlBody(body: ReadableStream<Uint8Array> | null, maxBy
  * Parses a client's XML document. DTDs are refused outright: S3 documents never carry one, and
  * refusing them closes entity expansion ("billion laughs") and external entities at the door.
  * `arrayPaths` are dotted element paths that must always parse as arrays (e.g. "Delete.Object").
+ * `trimValues: false` keeps leading/trailing spaces of text (object keys may have them).
  */
-export function parseXml(text: string, arrayPaths: readonly string[] = []): Record<string, unknown> {
+export function parseXml(text: string, arrayPaths: readonly string[] = [], options: { trimValues?: boolean } = {}): Record<string, unknown> {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) {
     throw new S3Error('MalformedXML', 'Document type declarations are not allowed.');
   }
@@ -69,10 +70,12 @@ export function parseXml(text: string, arrayPaths: readonly string[] = []): Reco
   const parser = new XMLParser({
     ignoreAttributes: true,
     removeNSPrefix: true,
-    processEntities: false,
-    htmlEntities: false,
+    // With DTDs refused only the predefined entities and character references remain; keys such
+    // as `a&b` or ones with `&#13;` (as S3 documents) must decode to their real characters.
+    processEntities: true,
+    htmlEntities: true,
     parseTagValue: false,
-    trimValues: true,
+    trimValues: options.trimValues ?? true,
     isArray: (_name, jpath) => arrays.has(String(jpath)),
   });
   const parsed = parser.parse(text) as Record<string, unknown>;

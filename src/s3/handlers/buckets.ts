@@ -1,9 +1,98 @@
-// PLACEHOLDER: replaced by the S3 handlers.
-import type { S3Handler } from '../context';
+import { authorize } from '../../auth/authorize';
+import { principalId } from '../../auth/principal';
+import { createBucket as createRegistryBucket, deleteBucket as deleteRegistryBucket, getBucket, listBuckets as listRegistryBuckets } from '../../registry/buckets';
+import { RegistryConflictError, RegistryNotFoundError, RegistryValidationError } from '../../registry/errors';
+import { BucketName } from '../../registry/schemas';
+import { mayUseBucket } from '../bucket-visibility';
+import { assertNoAclGrant } from '../canned-acl';
+import { bucketOf, type S3Context, type S3Handler } from '../context';
 import { S3Error } from '../errors';
-const todo: S3Handler = async () => { throw new S3Error('NotImplemented', 'not yet'); };
-export const createBucket = todo;
-export const deleteBucket = todo;
-export const getBucketLocation = todo;
-export const headBucket = todo;
-export const listBuckets = todo;
+import { ownerElement } from '../owner';
+import { readOptionalRequestXml } from '../request-xml';
+import { S3_XMLNS, xmlResponse } from '../xml';
+
+/** CreateBucketConfiguration is a few hundred bytes; anything near this is not one. */
+const MAX_CONFIGURATION_BYTES = 64 * 1024;
+
+function region(c: S3Context): string {
+  return c.env.REGION || 'auto';
+}
+
+/** ListBuckets: the buckets this caller may use, never the others' names. */
+export const listBuckets: S3Handler = async (c) => {
+  if (c.principal.kind === 'anonymous') throw new S3Error('AccessDenied', 'Access Denied');
+  const principal = c.principal;
+  const buckets = (await listRegistryBuckets(c.env)).filter((b) => mayUseBucket(principal, b));
+  return xmlResponse({
+    ListAllMyBucketsResult: {
+      '@_xmlns': S3_XMLNS,
+      Owner: ownerElement(principalId(principal), principal.displayName),
+      Buckets: { Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: b.createdAt })) },
+    },
+  });
+};
+
+/**
+ * CreateBucket: a new virtual bucket on the deployment's default backend under its own prefix.
+ * The bucket does not exist yet, so the handler authorizes `s3:CreateBucket` on the name itself.
+ */
+export const createBucket: S3Handler = async (c) => {
+  const name = c.op.bucket ?? '';
+  if (!BucketName.safeParse(name).success) throw invalidBucketName(name);
+  if (!authorize(c.principal, 's3:CreateBucket', { name })) throw new S3Error('AccessDenied', 'Access Denied');
+  assertNoAclGrant(c.request.headers);
+  // Any LocationConstraint is accepted: a virtual bucket's placement is the gateway's, not the client's.
+  const configuration = await readOptionalRequestXml(c, MAX_CONFIGURATION_BYTES);
+  if (configuration !== undefined && !('CreateBucketConfiguration' in configuration)) {
+    throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+  }
+  const actor = principalId(c.principal);
+  try {
+    await createRegistryBucket(c.env, { name }, actor);
+  } catch (error) {
+    if (error instanceof RegistryValidationError) throw invalidBucketName(name);
+    if (!(error instanceof RegistryConflictError)) throw error;
+    const existing = await getBucket(c.env, name);
+    if (existing?.createdBy === actor) {
+      throw new S3Error('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', { BucketName: name });
+    }
+    throw new S3Error('BucketAlreadyExists', 'The requested bucket name is not available. Please select a different name and try again.', { BucketName: name });
+  }
+  return new Response(null, { status: 200, headers: { location: `/${name}` } });
+};
+
+function invalidBucketName(name: string): S3Error {
+  return new S3Error('InvalidBucketName', 'The specified bucket is not valid.', { BucketName: name });
+}
+
+/**
+ * DeleteBucket: only an empty bucket. In-progress multipart uploads do not keep a general-purpose
+ * S3 bucket alive; the registry aborts them with the bucket.
+ */
+export const deleteBucket: S3Handler = async (c) => {
+  const { bucket } = bucketOf(c);
+  try {
+    await deleteRegistryBucket(c.env, bucket.name, principalId(c.principal));
+  } catch (error) {
+    if (error instanceof RegistryConflictError && error.code === 'BucketNotEmpty') {
+      throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: bucket.name });
+    }
+    if (error instanceof RegistryNotFoundError) {
+      throw new S3Error('NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket.name });
+    }
+    throw error;
+  }
+  return new Response(null, { status: 204 });
+};
+
+export const headBucket: S3Handler = async (c) => {
+  bucketOf(c);
+  return new Response(null, { status: 200, headers: { 'x-amz-bucket-region': region(c) } });
+};
+
+/** GetBucketLocation: us-east-1 is spelled as an empty LocationConstraint, as S3 does. */
+export const getBucketLocation: S3Handler = async (c) => {
+  bucketOf(c);
+  const r = region(c);
+  return xmlResponse({ LocationConstraint: { '@_xmlns': S3_XMLNS, '#text': r === 'us-east-1' ? '' : r } });
+};

@@ -1,10 +1,175 @@
-// PLACEHOLDER: replaced by the S3 handlers.
-import type { S3Handler } from '../context';
-import { S3Error } from '../errors';
-const todo: S3Handler = async () => { throw new S3Error('NotImplemented', 'not yet'); };
-export const abortMultipartUpload = todo;
-export const completeMultipartUpload = todo;
-export const createMultipartUpload = todo;
-export const listMultipartUploads = todo;
-export const listParts = todo;
-export const uploadPart = todo;
+import { principalId } from '../../auth/principal';
+import type { Backend, ObjectInfo, WriteConditions } from '../../backends/backend';
+import { deleteUpload, listPartRecords, type PartRecord, recordPart, recordUpload } from '../../registry/multipart';
+import { assertNoAclGrant } from '../canned-acl';
+import { writeConditionsFrom } from '../conditional';
+import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
+import { isS3Error, S3Error } from '../errors';
+import { md5WhileStreaming } from '../md5-stream';
+import { metadataFromRequest } from '../object-headers';
+import { checksumHeaders, requestPayload, writeFromBody } from '../payload';
+import { elementText, readRequestXml } from '../request-xml';
+import { S3_XMLNS, xmlResponse } from '../xml';
+import { requireUpload } from './upload-lookup';
+
+export { listMultipartUploads, listParts } from './multipart-listing';
+
+const MAX_PART_NUMBER = 10_000;
+/** Every part but the last must be at least this large (S3 and R2 agree). */
+const MIN_PART_BYTES = 5 * 1024 * 1024;
+/** 10000 `<Part>` entries with checksums stay well below this. */
+const MAX_COMPLETE_BODY_BYTES = 2 * 1024 * 1024;
+
+export const createMultipartUpload: S3Handler = async (c) => {
+  const { bucket, backend } = bucketOf(c);
+  const key = keyOf(c);
+  assertNoAclGrant(c.request.headers);
+  const metadata = metadataFromRequest(c.request.headers);
+  const uploadId = await backend.createMultipart(key, metadata);
+  try {
+    await recordUpload(c.env, { bucket: bucket.name, uploadId, key, metadata, initiator: principalId(c.principal), initiatedAt: c.now.toISOString() });
+  } catch (error) {
+    // Without a ledger entry the upload could never be listed, completed or aborted: drop it now.
+    await backend.abortMultipart(key, uploadId).catch(() => {});
+    throw error;
+  }
+  return xmlResponse({ InitiateMultipartUploadResult: { '@_xmlns': S3_XMLNS, Bucket: bucket.name, Key: key, UploadId: uploadId } });
+};
+
+function partNumberOf(raw: string | null | undefined): number {
+  const n = raw !== null && raw !== undefined && /^\d{1,5}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!(n >= 1 && n <= MAX_PART_NUMBER)) {
+    throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, {
+      ArgumentName: 'partNumber',
+      ArgumentValue: raw ?? '',
+    });
+  }
+  return n;
+}
+
+/** UploadPart: stores the part and records its size and MD5 (its S3 ETag), computed while it streams. */
+export const uploadPart: S3Handler = async (c) => {
+  const { bucket, backend } = bucketOf(c);
+  const key = keyOf(c);
+  const partNumber = partNumberOf(c.op.query.get('partNumber'));
+  const upload = await requireUpload(c);
+  const payload = requestPayload(c);
+  const hashed = md5WhileStreaming(payload.stream);
+  const stored = await writeFromBody(c, () => backend.uploadPart(key, upload.uploadId, partNumber, hashed.stream, payload.length));
+  const etag = await hashed.md5;
+  const checksums = c.body?.checksums() ?? {};
+  await recordPart(c.env, bucket.name, upload.uploadId, {
+    partNumber,
+    etag,
+    backendEtag: stored.etag === etag ? null : stored.etag,
+    size: payload.length,
+    checksums: Object.keys(checksums).length > 0 ? checksums : null,
+    uploadedAt: new Date().toISOString(),
+  });
+  return new Response(null, { status: 200, headers: checksumHeaders(c, new Headers({ etag: `"${etag}"` })) });
+};
+
+interface RequestedPart {
+  partNumber: number;
+  etag: string;
+}
+
+/** The `<Part>` list of CompleteMultipartUpload, in the order sent. */
+async function requestedParts(c: S3Context): Promise<RequestedPart[]> {
+  const doc = await readRequestXml(c, MAX_COMPLETE_BODY_BYTES, ['CompleteMultipartUpload.Part']);
+  const root = doc.CompleteMultipartUpload;
+  const parts = typeof root === 'object' && root !== null ? (root as Record<string, unknown>).Part : undefined;
+  if (!Array.isArray(parts) || parts.length === 0 || parts.length > MAX_PART_NUMBER) {
+    throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+  }
+  return parts.map((part: unknown) => {
+    const fields = (typeof part === 'object' && part !== null ? part : {}) as Record<string, unknown>;
+    const etag = elementText(fields.ETag);
+    if (etag === undefined) throw new S3Error('MalformedXML', 'Every Part needs a PartNumber and an ETag.');
+    return { partNumber: partNumberOf(elementText(fields.PartNumber)), etag: etag.trim().replace(/^"(.*)"$/, '$1') };
+  });
+}
+
+/**
+ * The S3 checks on a completion, against the ledger: ascending part numbers (InvalidPartOrder),
+ * every part uploaded with that ETag (InvalidPart), every part but the last ≥ 5 MiB (EntityTooSmall).
+ */
+function checkParts(requested: RequestedPart[], recorded: Map<number, PartRecord>): PartRecord[] {
+  requested.forEach((part, i) => {
+    const previous = requested[i - 1];
+    if (previous && part.partNumber <= previous.partNumber) {
+      throw new S3Error('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
+    }
+  });
+  const parts = requested.map((part) => {
+    const record = recorded.get(part.partNumber);
+    if (!record || record.etag !== part.etag) {
+      throw new S3Error('InvalidPart', "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.", {
+        PartNumber: String(part.partNumber),
+        ETag: part.etag,
+      });
+    }
+    return record;
+  });
+  parts.slice(0, -1).forEach((part) => {
+    if (part.size < MIN_PART_BYTES) {
+      throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', {
+        ProposedSize: String(part.size),
+        MinSizeAllowed: String(MIN_PART_BYTES),
+        PartNumber: String(part.partNumber),
+      });
+    }
+  });
+  return parts;
+}
+
+/**
+ * Conditional completion (If-None-Match: * / If-Match). R2 cannot condition a completion, so the
+ * check runs just before it: a write racing in between is not detected.
+ */
+async function checkCompletionConditions(backend: Backend, key: string, conditions: WriteConditions | undefined): Promise<void> {
+  if (!conditions) return;
+  const current: ObjectInfo | null = await backend.head(key);
+  if (conditions.ifMatch !== undefined && !current) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
+  const ifMatchFails = conditions.ifMatch !== undefined && current && conditions.ifMatch.trim().replace(/^"(.*)"$/, '$1') !== current.etag && conditions.ifMatch.trim() !== '*';
+  if (ifMatchFails || (conditions.ifNoneMatch !== undefined && current)) {
+    throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+      Condition: ifMatchFails ? 'If-Match' : 'If-None-Match',
+    });
+  }
+}
+
+export const completeMultipartUpload: S3Handler = async (c) => {
+  const { bucket, backend } = bucketOf(c);
+  const key = keyOf(c);
+  const upload = await requireUpload(c);
+  const conditions = writeConditionsFrom(c.request.headers);
+  const requested = await requestedParts(c);
+  const recorded = new Map((await listPartRecords(c.env, bucket.name, upload.uploadId, 0, MAX_PART_NUMBER)).map((p) => [p.partNumber, p]));
+  const parts = checkParts(requested, recorded);
+  await checkCompletionConditions(backend, key, conditions);
+  const info = await backend.completeMultipart(
+    key,
+    upload.uploadId,
+    parts.map((p) => ({ partNumber: p.partNumber, etag: p.backendEtag ?? p.etag })),
+  );
+  await deleteUpload(c.env, bucket.name, upload.uploadId);
+  const location = new URL(c.request.url);
+  location.search = '';
+  return xmlResponse({
+    CompleteMultipartUploadResult: { '@_xmlns': S3_XMLNS, Location: location.toString(), Bucket: bucket.name, Key: key, ETag: `"${info.etag}"` },
+  });
+};
+
+/** AbortMultipartUpload: 204; an upload the backend already forgot is still removed from the ledger. */
+export const abortMultipartUpload: S3Handler = async (c) => {
+  const { bucket, backend } = bucketOf(c);
+  const upload = await requireUpload(c);
+  try {
+    await backend.abortMultipart(upload.key, upload.uploadId);
+  } catch (error) {
+    if (!(isS3Error(error) && error.code === 'NoSuchUpload')) throw error;
+  }
+  await deleteUpload(c.env, bucket.name, upload.uploadId);
+  return new Response(null, { status: 204 });
+};

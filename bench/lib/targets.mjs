@@ -1,0 +1,73 @@
+// The two things the benchmark compares, behind one shape: how to GET the 1 KiB object, how to
+// upload/inspect/remove a large object. The gateway is spoken to as S3 with SigV4; the baseline is
+// addressed by raw R2 key, unsigned.
+import { s3, signS3 } from './gateway.mjs';
+
+/**
+ * @typedef {{ url: string, headers: Record<string, string> }} PreparedRequest
+ * @typedef {{
+ *   label: string,
+ *   workerd: { runtime: number, proxy: number | undefined },
+ *   prepareGets(count: number): Promise<PreparedRequest[]>,
+ *   prepareUpload(name: string): Promise<PreparedRequest>,
+ *   head(name: string): Promise<{ status: number, contentLength: number | null }>,
+ *   remove(name: string): Promise<number>,
+ *   isolates?: Record<string, { id: string, heapUsage(): Promise<import('./inspector.mjs').HeapUsage> }>,
+ * }} Target
+ */
+
+/**
+ * The gateway: each GET carries its own SigV4 signature (a signed `x-bench-seq` header makes every
+ * one distinct), computed before the timed window so client-side signing is not measured.
+ * @returns {Target}
+ */
+export function gatewayTarget(gateway, objectKey) {
+  const { info } = gateway;
+  const uploadKey = (name) => `bench/${name}`;
+  const head = async (name) => {
+    const response = await s3(info, { method: 'HEAD', key: uploadKey(name) });
+    return { status: response.status, contentLength: contentLengthOf(response.headers) };
+  };
+  return {
+    label: 'gateway',
+    workerd: gateway.workerd,
+    async prepareGets(count) {
+      const requests = [];
+      for (let seq = 0; seq < count; seq++) {
+        requests.push(await signS3(info, { method: 'GET', key: objectKey, headers: { 'x-bench-seq': String(seq) } }));
+      }
+      return requests;
+    },
+    prepareUpload: (name) => signS3(info, { method: 'PUT', key: uploadKey(name), payloadHash: 'UNSIGNED-PAYLOAD' }),
+    head,
+    remove: async (name) => (await s3(info, { method: 'DELETE', key: uploadKey(name) })).status,
+  };
+}
+
+/** The bare Worker: the same R2 object by its raw key, no signature. @returns {Target} */
+export function baselineTarget(baseline, r2Key) {
+  const url = (key) => `${baseline.url}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const uploadKey = (name) => `bench-baseline/${name}`;
+  return {
+    label: 'baseline',
+    workerd: baseline.workerd,
+    async prepareGets(count) {
+      return Array.from({ length: count }, () => ({ url: url(r2Key), headers: {} }));
+    },
+    prepareUpload: async (name) => ({ url: url(uploadKey(name)), headers: {} }),
+    async head(name) {
+      const response = await fetch(url(uploadKey(name)), { method: 'HEAD', signal: AbortSignal.timeout(30_000) });
+      return { status: response.status, contentLength: contentLengthOf(response.headers) };
+    },
+    async remove(name) {
+      const response = await fetch(url(uploadKey(name)), { method: 'DELETE', signal: AbortSignal.timeout(30_000) });
+      await response.arrayBuffer();
+      return response.status;
+    },
+  };
+}
+
+function contentLengthOf(headers) {
+  const value = headers.get('content-length');
+  return value === null ? null : Number(value);
+}

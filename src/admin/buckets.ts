@@ -1,0 +1,40 @@
+import { Hono } from 'hono';
+import type { Env } from '../env';
+import { createBucket, deleteBucket, listBuckets, readBucket, setBucketStatus, updateBucket } from '../registry/buckets';
+import { AdminError } from './errors';
+import { ADMIN_ACTOR, readJsonBody } from './json';
+
+/** /admin/v1/buckets: virtual buckets and their settings. */
+export function bucketRoutes() {
+  const app = new Hono<{ Bindings: Env }>();
+
+  app.get('/', async (c) => c.json({ buckets: await listBuckets(c.env) }));
+
+  app.post('/', async (c) => {
+    const input = await readJsonBody(c, { action: 'bucket.create', target: null });
+    return c.json(await createBucket(c.env, input, ADMIN_ACTOR), 201);
+  });
+
+  app.get('/:name', async (c) => {
+    const name = c.req.param('name');
+    const bucket = await readBucket(c.env, name);
+    if (!bucket) throw new AdminError(404, 'NoSuchBucket', `bucket "${name}" does not exist`);
+    return c.json(bucket);
+  });
+
+  app.patch('/:name', async (c) => {
+    const name = c.req.param('name');
+    const patch = await readJsonBody(c, { action: 'bucket.update', target: name });
+    return c.json(await updateBucket(c.env, name, patch, ADMIN_ACTOR));
+  });
+
+  app.delete('/:name', async (c) => {
+    await deleteBucket(c.env, c.req.param('name'), ADMIN_ACTOR);
+    return c.body(null, 204);
+  });
+
+  app.post('/:name/suspend', async (c) => c.json(await setBucketStatus(c.env, c.req.param('name'), 'suspended', ADMIN_ACTOR)));
+  app.post('/:name/resume', async (c) => c.json(await setBucketStatus(c.env, c.req.param('name'), 'active', ADMIN_ACTOR)));
+
+  return app;
+}

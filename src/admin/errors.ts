@@ -1,0 +1,36 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { RegistryConflictError, RegistryNotFoundError, RegistryValidationError } from '../registry/errors';
+import { MasterKeyError } from '../secrets/envelope';
+
+/** A failure the admin API answers as `{"error":{"code","message","fields"?}}`. */
+export class AdminError extends Error {
+  override readonly name = 'AdminError';
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly fields?: Record<string, string[]>,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+/** Maps registry and configuration failures onto admin statuses. */
+export function toAdminError(error: unknown): AdminError {
+  if (error instanceof AdminError) return error;
+  if (error instanceof RegistryValidationError) return new AdminError(400, error.code, 'request failed validation', error.fields);
+  if (error instanceof RegistryConflictError) return new AdminError(409, error.code, error.message);
+  if (error instanceof RegistryNotFoundError) return new AdminError(404, error.code, error.message);
+  if (error instanceof MasterKeyError) return new AdminError(503, 'MasterKeyMisconfigured', error.message);
+  // Unexpected: log the kind and message (registry errors never carry secrets), answer generically.
+  console.error(JSON.stringify({ level: 'error', msg: 'admin request failed', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }));
+  return new AdminError(500, 'InternalError', 'internal error; see the Worker logs');
+}
+
+export function adminErrorResponse(error: unknown, c: Context): Response {
+  const e = toAdminError(error);
+  const body = { error: { code: e.code, message: e.message, ...(e.fields ? { fields: e.fields } : {}) } };
+  return c.json(body, e.status, e.headers);
+}

@@ -1,0 +1,224 @@
+import { S3Error } from '../s3/errors';
+import { resolveRange } from '../s3/range';
+import type { Backend, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from './backend';
+import { objectInfoFromR2, toR2Metadata } from './r2-metadata';
+
+/** R2's `v4code`s for the failures a client should hear about (the rest stay InternalError). */
+const R2_ERRORS: Record<number, () => S3Error> = {
+  10007: () => new S3Error('NoSuchKey', 'The specified key does not exist.'),
+  10011: () => new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.'),
+  10012: () => new S3Error('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.'),
+  10020: () => new S3Error('InvalidArgument', 'The object key is not valid for this storage.'),
+  10024: () => new S3Error('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.'),
+  10025: () => new S3Error('InvalidPart', 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.'),
+  10031: () => new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold'),
+  10048: () =>
+    new S3Error('InvalidPart', 'This storage (R2) requires every part except the last to have the same size, and the last part to be no larger.'),
+  100100: () => new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.'),
+};
+const R2_INVALID_RANGE = 10039;
+const R2_INVALID_ARGUMENT = 10029;
+/** R2.delete takes at most this many keys per call. */
+const DELETE_BATCH = 1000;
+
+function r2ErrorCode(error: unknown): number | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as Partial<R2Error>).code;
+  if (typeof code === 'number') return code;
+  const match = /\((\d{5,6})\)\s*$/.exec(error.message);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Turns an R2 binding failure into the S3 error a client should see, or returns it unchanged. */
+function translate(error: unknown): unknown {
+  const code = r2ErrorCode(error);
+  const known = code === undefined ? undefined : R2_ERRORS[code];
+  return known ? known() : error;
+}
+
+function invalidRange(size: number): S3Error {
+  return new S3Error('InvalidRange', 'The requested range is not satisfiable', { ActualObjectSize: String(size) });
+}
+
+function toR2Range(range: ByteRange): R2Range {
+  return 'suffix' in range ? { suffix: range.suffix } : { offset: range.offset, length: range.length };
+}
+
+/** An ETag condition as R2 parses it: an HTTP entity-tag list, so bare hex tags get their quotes. */
+function quoted(tag: string): string {
+  const t = tag.trim();
+  return t === '*' || t.includes('"') ? t : `"${t}"`;
+}
+
+function toR2Conditional(conditions: WriteConditions): Headers {
+  const headers = new Headers();
+  if (conditions.ifMatch !== undefined) headers.set('if-match', quoted(conditions.ifMatch));
+  if (conditions.ifNoneMatch !== undefined) headers.set('if-none-match', quoted(conditions.ifNoneMatch));
+  return headers;
+}
+
+/**
+ * R2 stores only streams of known length: pipe the (verified, unknown-length) body through a
+ * FixedLengthStream. `stop` cancels the source when R2 gives up before reading it all.
+ */
+function withKnownLength(body: ReadableStream<Uint8Array>, length: number): { stream: ReadableStream<Uint8Array>; stop(): void } {
+  const fixed = new FixedLengthStream(length);
+  const abort = new AbortController();
+  body.pipeTo(fixed.writable, { signal: abort.signal }).catch(() => {
+    // The writer side reports the failure: R2 rejects the write.
+  });
+  return { stream: fixed.readable, stop: () => abort.abort() };
+}
+
+/** Sorts after every key that starts with a given common prefix (short of keys continuing with U+10FFFF itself). */
+const PAST_GROUP = '\u{10FFFF}';
+
+/** Is startAfter a common prefix of this listing (V1 NextMarker), rather than a key? */
+function isGroup(query: ListQuery): boolean {
+  const { startAfter, delimiter, prefix } = query;
+  if (!delimiter || startAfter === undefined || !startAfter.startsWith(prefix)) return false;
+  return startAfter.indexOf(delimiter, prefix.length) === startAfter.length - delimiter.length;
+}
+
+/**
+ * A virtual bucket stored in an R2 binding under a key prefix. R2 speaks S3's object model
+ * natively (MD5 ETags, `<md5-of-md5s>-N` multipart ETags, conditional puts, ranged reads), so
+ * this is mostly translation; what R2 lacks (ListParts, ListMultipartUploads) the gateway's
+ * multipart ledger answers.
+ */
+export class R2Backend implements Backend {
+  constructor(
+    private readonly bucket: R2Bucket,
+    private readonly prefix: string,
+  ) {}
+
+  private path(key: string): string {
+    return this.prefix + key;
+  }
+
+  private unprefixed(path: string): string {
+    return path.slice(this.prefix.length);
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    const object = await this.bucket.head(this.path(key));
+    return object ? objectInfoFromR2(object, key) : null;
+  }
+
+  async get(key: string, options: { range?: ByteRange } = {}): Promise<ObjectBody | null> {
+    const { range } = options;
+    let object: R2ObjectBody | null;
+    try {
+      object = await this.bucket.get(this.path(key), range ? { range: toR2Range(range) } : {});
+    } catch (error) {
+      if (r2ErrorCode(error) !== R2_INVALID_RANGE) throw translate(error);
+      const info = await this.head(key);
+      if (!info) return null;
+      throw invalidRange(info.size);
+    }
+    if (!object) return null;
+    const info = objectInfoFromR2(object, key);
+    if (!range) return { ...info, body: object.body };
+    const served = resolveRange(range, object.size);
+    if (!served) {
+      await object.body.cancel();
+      throw invalidRange(object.size);
+    }
+    return { ...info, body: object.body, range: served };
+  }
+
+  async put(key: string, body: ReadableStream<Uint8Array>, length: number, metadata: ObjectMetadata, conditions?: WriteConditions): Promise<ObjectInfo> {
+    const source = withKnownLength(body, length);
+    const options: R2PutOptions = { ...toR2Metadata(metadata), ...(conditions ? { onlyIf: toR2Conditional(conditions) } : {}) };
+    let object: R2Object | null;
+    try {
+      object = (await this.bucket.put(this.path(key), source.stream, options)) as R2Object | null;
+    } catch (error) {
+      source.stop();
+      throw translate(error);
+    }
+    if (object === null) {
+      source.stop();
+      throw await this.preconditionFailure(key, conditions);
+    }
+    return objectInfoFromR2(object, key);
+  }
+
+  /** R2 answers a failed write condition with null; S3 tells If-Match on a missing key apart (404). */
+  private async preconditionFailure(key: string, conditions: WriteConditions | undefined): Promise<S3Error> {
+    if (conditions?.ifMatch !== undefined && !(await this.bucket.head(this.path(key)))) {
+      return new S3Error('NoSuchKey', 'The specified key does not exist.');
+    }
+    const condition = conditions?.ifMatch !== undefined ? 'If-Match' : 'If-None-Match';
+    return new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: condition });
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      await this.bucket.delete(keys.slice(i, i + DELETE_BATCH).map((k) => this.path(k)));
+    }
+  }
+
+  async list(query: ListQuery): Promise<ListPage> {
+    if (query.maxKeys <= 0) return { objects: [], commonPrefixes: [], truncated: false };
+    let cursor = query.cursor;
+    const startAfter = query.startAfter !== undefined ? this.path(query.startAfter) + (isGroup(query) ? PAST_GROUP : '') : undefined;
+    for (;;) {
+      let page: R2Objects;
+      try {
+        page = await this.bucket.list({
+          prefix: this.path(query.prefix),
+          delimiter: query.delimiter || undefined,
+          startAfter,
+          cursor,
+          limit: query.maxKeys,
+        });
+      } catch (error) {
+        if (cursor !== undefined && r2ErrorCode(error) === R2_INVALID_ARGUMENT) {
+          throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
+        }
+        throw translate(error);
+      }
+      // Continuing after a common prefix (V1 NextMarker) must not report that prefix again.
+      const commonPrefixes = page.delimitedPrefixes.map((p) => this.unprefixed(p)).filter((p) => p !== query.startAfter);
+      const objects = page.objects.map((o) => objectInfoFromR2(o, this.unprefixed(o.key)));
+      if (objects.length + commonPrefixes.length > 0 || !page.truncated) {
+        return { objects, commonPrefixes, truncated: page.truncated, ...(page.truncated ? { cursor: page.cursor } : {}) };
+      }
+      cursor = page.cursor;
+    }
+  }
+
+  async createMultipart(key: string, metadata: ObjectMetadata): Promise<string> {
+    const upload = await this.bucket.createMultipartUpload(this.path(key), toR2Metadata(metadata));
+    return upload.uploadId;
+  }
+
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: ReadableStream<Uint8Array>, length: number): Promise<{ etag: string }> {
+    const source = withKnownLength(body, length);
+    try {
+      const part = await this.bucket.resumeMultipartUpload(this.path(key), uploadId).uploadPart(partNumber, source.stream);
+      return { etag: part.etag };
+    } catch (error) {
+      source.stop();
+      throw translate(error);
+    }
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<ObjectInfo> {
+    try {
+      const object = await this.bucket.resumeMultipartUpload(this.path(key), uploadId).complete(parts);
+      return objectInfoFromR2(object, key);
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.bucket.resumeMultipartUpload(this.path(key), uploadId).abort();
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import type { Env } from '../env';
+import { MasterKeyError } from '../secrets/envelope';
+import { RegistryError } from './errors';
+
+export interface AuditEntry {
+  /** Who: 'admin', an access key id, or a role session. */
+  actor: string;
+  /** What, as `<noun>.<verb>`: `bucket.create`, `key.rotate`, ... */
+  action: string;
+  /** The bucket name or access key id acted on. */
+  target: string | null;
+  /** 'success' or the error code the write ended with. */
+  outcome: string;
+  /** Non-secret particulars (changed fields, counts). */
+  detail?: Record<string, unknown>;
+}
+
+// Defence in depth: a field that looks like a credential is dropped even if a caller passes one.
+const SECRET_LIKE = /secret|token|password|credential|ciphertext/i;
+
+/**
+ * Appends one row to audit_log. An audit failure is logged rather than thrown: the write it
+ * describes has already happened (or failed) and the caller's answer must say so.
+ */
+export async function recordAudit(env: Env, entry: AuditEntry): Promise<void> {
+  const detail = entry.detail ? JSON.stringify(withoutSecrets(entry.detail)) : null;
+  try {
+    await env.DB.prepare('INSERT INTO audit_log (at, actor, action, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)')
+      .bind(new Date().toISOString(), entry.actor, entry.action, entry.target?.slice(0, 256) ?? null, entry.outcome, detail)
+      .run();
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'error', msg: 'audit write failed', action: entry.action, target: entry.target, error: String(error) }));
+  }
+}
+
+/** Runs a registry write and records its outcome: success, or the error code it failed with. */
+export async function audited<T>(env: Env, entry: Omit<AuditEntry, 'outcome'>, work: () => Promise<T>): Promise<T> {
+  try {
+    const result = await work();
+    await recordAudit(env, { ...entry, outcome: 'success' });
+    return result;
+  } catch (error) {
+    await recordAudit(env, { ...entry, outcome: auditOutcome(error) });
+    throw error;
+  }
+}
+
+export function auditOutcome(error: unknown): string {
+  if (error instanceof RegistryError) return error.code;
+  if (error instanceof MasterKeyError) return 'MasterKeyMisconfigured';
+  return 'InternalError';
+}
+
+function withoutSecrets(detail: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(detail)
+      .filter(([name]) => !SECRET_LIKE.test(name))
+      .map(([name, value]) => [name, value !== null && typeof value === 'object' && !Array.isArray(value) ? withoutSecrets(value as Record<string, unknown>) : value]),
+  );
+}

@@ -1,0 +1,82 @@
+import type { WriteConditions } from '../backends/backend';
+import { S3Error } from './errors';
+
+/** What a read's preconditions decide: serve it, answer 304, or answer 412 naming the failed header. */
+export type ReadPrecondition = { outcome: 'proceed' } | { outcome: 'not-modified' } | { outcome: 'failed'; condition: 'If-Match' | 'If-Unmodified-Since' };
+
+interface EntityTag {
+  value: string;
+  weak: boolean;
+}
+
+/**
+ * Parses an If-Match / If-None-Match list; `*` is returned as `'*'`. Unquoted tags are accepted
+ * because several S3 clients send the bare hex ETag.
+ */
+function parseEntityTags(value: string): EntityTag[] | '*' {
+  if (value.trim() === '*') return '*';
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      const weak = part.startsWith('W/');
+      const tag = weak ? part.slice(2) : part;
+      const quoted = tag.length >= 2 && tag.startsWith('"') && tag.endsWith('"');
+      return { value: quoted ? tag.slice(1, -1) : tag, weak };
+    });
+}
+
+function matches(header: string, etag: string, comparison: 'strong' | 'weak'): boolean {
+  const tags = parseEntityTags(header);
+  if (tags === '*') return true;
+  return tags.some((t) => t.value === etag && (comparison === 'weak' || !t.weak));
+}
+
+/** HTTP dates have one-second resolution, so Last-Modified is compared at that resolution. */
+function seconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+function httpDate(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : seconds(ms);
+}
+
+/**
+ * Evaluates GET/HEAD preconditions in the order RFC 9110 §13.2.2 fixes (S3 follows it): If-Match,
+ * else If-Unmodified-Since; then If-None-Match, else If-Modified-Since. Invalid dates are ignored.
+ */
+export function evaluateReadPreconditions(headers: Headers, object: { etag: string; lastModified: Date }): ReadPrecondition {
+  const lastModified = seconds(object.lastModified.getTime());
+  const ifMatch = headers.get('if-match');
+  if (ifMatch !== null) {
+    if (!matches(ifMatch, object.etag, 'strong')) return { outcome: 'failed', condition: 'If-Match' };
+  } else {
+    const unmodifiedSince = httpDate(headers.get('if-unmodified-since'));
+    if (unmodifiedSince !== undefined && lastModified > unmodifiedSince) return { outcome: 'failed', condition: 'If-Unmodified-Since' };
+  }
+  const ifNoneMatch = headers.get('if-none-match');
+  if (ifNoneMatch !== null) {
+    if (matches(ifNoneMatch, object.etag, 'weak')) return { outcome: 'not-modified' };
+  } else {
+    const modifiedSince = httpDate(headers.get('if-modified-since'));
+    if (modifiedSince !== undefined && lastModified <= modifiedSince) return { outcome: 'not-modified' };
+  }
+  return { outcome: 'proceed' };
+}
+
+/**
+ * The conditional-write headers S3 supports on PutObject and CompleteMultipartUpload:
+ * `If-None-Match: *` (create only) and `If-Match: <etag>` (replace only that version).
+ */
+export function writeConditionsFrom(headers: Headers): WriteConditions | undefined {
+  const ifMatch = headers.get('if-match') ?? undefined;
+  const ifNoneMatch = headers.get('if-none-match') ?? undefined;
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
+    throw new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented: If-None-Match accepts only "*" on writes.');
+  }
+  if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
+  return { ifMatch, ifNoneMatch };
+}

@@ -1,0 +1,49 @@
+import type { S3Context } from './context';
+import { S3Error } from './errors';
+
+/** S3's largest single PUT, and its largest part. */
+export const MAX_SINGLE_UPLOAD_BYTES = 5 * 1024 ** 3;
+
+/**
+ * The verified payload of a PUT or UploadPart with its declared length. Storage needs the length
+ * up front (R2 takes only known-length streams), so an undeclared one is refused as S3 does.
+ */
+export function requestPayload(c: S3Context): { stream: ReadableStream<Uint8Array>; length: number } {
+  const body = c.body;
+  if (body === null) {
+    // A bodiless request only stands for an empty object when it says so.
+    if (c.request.headers.get('content-length') === '0') return { stream: new Blob([]).stream(), length: 0 };
+  } else if (body.length !== null) {
+    if (body.length > MAX_SINGLE_UPLOAD_BYTES) {
+      throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
+        ProposedSize: String(body.length),
+        MaxSizeAllowed: String(MAX_SINGLE_UPLOAD_BYTES),
+      });
+    }
+    return { stream: body.stream, length: body.length };
+  }
+  throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.');
+}
+
+/**
+ * Runs a write fed from the request body. If the body failed verification while the backend
+ * read it, that failure (BadDigest, XAmzContentSHA256Mismatch, SignatureDoesNotMatch, ...) is
+ * what the client hears, not the backend's report of an aborted stream.
+ */
+export async function writeFromBody<T>(c: S3Context, write: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await write();
+  } catch (error) {
+    throw c.body?.failure() ?? error;
+  }
+  const failure = c.body?.failure();
+  if (failure) throw failure;
+  return result;
+}
+
+/** Echoes the x-amz-checksum-* values verified over the payload, as S3 does on PUT and UploadPart. */
+export function checksumHeaders(c: S3Context, headers: Headers): Headers {
+  for (const [algorithm, value] of Object.entries(c.body?.checksums() ?? {})) headers.set(`x-amz-checksum-${algorithm}`, value);
+  return headers;
+}

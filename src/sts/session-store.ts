@@ -1,0 +1,73 @@
+import type { CredentialStore } from '../auth/identity';
+import type { Principal } from '../auth/principal';
+import type { Env } from '../env';
+import { accessKeyCredentialStore } from '../registry/access-keys';
+import { findRevocation } from '../registry/revocations';
+import { findRoleById } from '../registry/roles';
+import { S3Error } from '../s3/errors';
+import { stsKeyring } from './keys';
+import { deriveSessionSecret, SessionTokenError, verifySessionToken } from './session-credentials';
+import { fillTemplates } from './templates';
+
+/**
+ * Session credentials as the SigV4 verifier sees them. The token is verified (signature by an
+ * accepted key version, expiry, binding to this AccessKeyId), checked against the deny-list, and
+ * the secret re-derived; the principal's permissions are the token's ceiling ∩ the role as it is
+ * now (a deleted role leaves the second set empty, so nothing is allowed).
+ */
+export async function resolveSession(env: Env, accessKeyId: string, sessionToken: string, now: Date): Promise<{ secretAccessKey: string; principal: Extract<Principal, { kind: 'session' }> }> {
+  const keyring = await stsKeyring(env);
+  const claims = await verifySessionToken(keyring, sessionToken, accessKeyId, now);
+  const secretAccessKey = await deriveSessionSecret(keyring, accessKeyId);
+  if (secretAccessKey === null) throw new SessionTokenError('unknown-key-version', 'The access key was minted under a key version that is not accepted');
+  const [revocation, role] = await Promise.all([
+    findRevocation(env, { jti: claims.jti, roleId: claims.roleId, issuer: claims.issuer, subject: claims.subject, issuedAt: claims.issuedAt }),
+    findRoleById(env, claims.roleId),
+  ]);
+  if (revocation) throw new SessionTokenError('revoked', 'The security token has been revoked');
+  const roleNow = role ? fillTemplates(role.statements, claims.templateClaims) : [];
+  return {
+    secretAccessKey,
+    principal: {
+      kind: 'session',
+      accessKeyId,
+      displayName: `${claims.roleName}/${claims.sessionName}`,
+      policies: [claims.ceiling, roleNow],
+      session: {
+        roleId: claims.roleId,
+        roleName: claims.roleName,
+        sessionName: claims.sessionName,
+        account: claims.account,
+        subject: claims.subject,
+        issuer: claims.issuer,
+        jti: claims.jti,
+        expiresAt: claims.expiresAt,
+      },
+    },
+  };
+}
+
+/** Session credentials for S3 requests: token problems are S3's InvalidToken / ExpiredToken. */
+export function sessionCredentialStore(env: Env): CredentialStore {
+  return {
+    async lookup(accessKeyId, sessionToken) {
+      if (!sessionToken) return null;
+      try {
+        return await resolveSession(env, accessKeyId, sessionToken, new Date());
+      } catch (error) {
+        if (!(error instanceof SessionTokenError)) throw error;
+        if (error.reason === 'expired') throw new S3Error('ExpiredToken', 'The provided token has expired.');
+        throw new S3Error('InvalidToken', error.reason === 'revoked' ? 'The provided token has been revoked.' : 'The provided token is malformed or otherwise invalid.');
+      }
+    },
+  };
+}
+
+/** Every credential the gateway accepts: session credentials when a token comes along, static keys otherwise. */
+export function credentialStore(env: Env): CredentialStore {
+  const sessions = sessionCredentialStore(env);
+  const staticKeys = accessKeyCredentialStore(env);
+  return {
+    lookup: (accessKeyId, sessionToken) => (sessionToken ? sessions.lookup(accessKeyId, sessionToken) : staticKeys.lookup(accessKeyId)),
+  };
+}

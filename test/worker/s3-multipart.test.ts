@@ -1,0 +1,269 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bucketWithClient } from './helpers/fixtures';
+import { type Credentials, errorCode, md5Hex, sdkError, signedFetch } from './helpers/s3-client';
+
+const MiB = 1024 * 1024;
+let bucket: string;
+let s3: S3Client;
+let credentials: Credentials;
+
+beforeAll(async () => {
+  ({ bucket, s3, credentials } = await bucketWithClient('multipart'));
+});
+
+/** Deterministic, non-repeating-per-part bytes. */
+function bytes(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed * 7 + (i >> 13)) & 0xff;
+  return out;
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
+}
+
+/** S3's multipart ETag: MD5 of the concatenated binary part MD5s, then `-<count>`. */
+async function multipartEtag(parts: Uint8Array[]): Promise<string> {
+  const md5s = await Promise.all(parts.map((p) => md5Hex(p)));
+  const joined = new Uint8Array(md5s.flatMap((h) => [...hexToBytes(h)]));
+  return `"${await md5Hex(joined)}-${parts.length}"`;
+}
+
+async function start(key: string): Promise<string> {
+  return (await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }))).UploadId!;
+}
+
+async function uploadParts(key: string, uploadId: string, parts: Uint8Array[]): Promise<{ PartNumber: number; ETag: string }[]> {
+  return Promise.all(
+    parts.map(async (Body, i) => {
+      const r = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: i + 1, Body }));
+      return { PartNumber: i + 1, ETag: r.ETag! };
+    }),
+  );
+}
+
+function completeXml(parts: { PartNumber: number; ETag: string }[]): string {
+  const entries = parts.map((p) => `<Part><PartNumber>${p.PartNumber}</PartNumber><ETag>${p.ETag}</ETag></Part>`).join('');
+  return `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${entries}</CompleteMultipartUpload>`;
+}
+
+function complete(key: string, uploadId: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return signedFetch(credentials, 'POST', `/${bucket}/${key}?uploadId=${encodeURIComponent(uploadId)}`, { body, headers });
+}
+
+async function exists(key: string): Promise<boolean> {
+  const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key }));
+  return (r.Contents ?? []).some((o) => o.Key === key);
+}
+
+describe('multipart upload end to end', () => {
+  it('uploads 12 MiB with lib-storage; GET, HEAD and List report the S3 multipart ETag', async () => {
+    const parts = [bytes(5 * MiB, 1), bytes(5 * MiB, 2), bytes(2 * MiB, 3)];
+    const whole = new Uint8Array(12 * MiB);
+    parts.reduce((offset, p) => (whole.set(p, offset), offset + p.byteLength), 0);
+    const upload = new Upload({
+      client: s3,
+      params: { Bucket: bucket, Key: 'big/twelve.bin', Body: whole, ContentType: 'application/x-test', Metadata: { origin: 'lib-storage' } },
+      partSize: 5 * MiB,
+      queueSize: 2,
+    });
+    const result = await upload.done();
+    const expected = await multipartEtag(parts);
+    expect(result.ETag).toBe(expected);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big/twelve.bin' }));
+    expect(head.ETag).toBe(expected);
+    expect(head.ContentLength).toBe(12 * MiB);
+    expect(head.ContentType).toBe('application/x-test');
+    expect(head.Metadata).toEqual({ origin: 'lib-storage' });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'big/' }));
+    expect(listed.Contents!.map((o) => [o.Key, o.ETag, o.Size])).toEqual([['big/twelve.bin', expected, 12 * MiB]]);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'big/twelve.bin' }));
+    expect(got.ETag).toBe(expected);
+    expect(await md5Hex(await got.Body!.transformToByteArray())).toBe(await md5Hex(whole));
+  });
+
+  it('lists parts and uploads from the ledger, then forgets the upload once completed', async () => {
+    const key = 'flow/object';
+    const uploadId = await start(key);
+    const data = [bytes(5 * MiB, 4), bytes(10, 5)];
+    const sent = await uploadParts(key, uploadId, data);
+    expect(sent.map((p) => p.ETag)).toEqual([`"${await md5Hex(data[0]!)}"`, `"${await md5Hex(data[1]!)}"`]);
+    const parts = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    expect(parts.Parts!.map((p) => [p.PartNumber, p.ETag, p.Size])).toEqual([
+      [1, sent[0]!.ETag, 5 * MiB],
+      [2, sent[1]!.ETag, 10],
+    ]);
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: sent } }));
+    expect(done.ETag).toBe(await multipartEtag(data));
+    expect(done.Key).toBe(key);
+    expect(await sdkError(s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId })))).toEqual({ code: 'NoSuchUpload', status: 404 });
+  });
+
+  it('keeps the metadata given at CreateMultipartUpload', async () => {
+    const key = 'flow/meta';
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: 'text/csv', CacheControl: 'no-cache', Metadata: { team: 'a' } }));
+    const sent = await uploadParts(key, UploadId!, [new TextEncoder().encode('a,b\n')]);
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: sent } }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    expect([head.ContentType, head.CacheControl, head.Metadata]).toEqual(['text/csv', 'no-cache', { team: 'a' }]);
+  });
+});
+
+describe('UploadPart checks', () => {
+  it.each(['0', '10001', 'abc', '-1'])('refuses partNumber=%s with InvalidArgument', async (partNumber) => {
+    const uploadId = await start('checks/part-number');
+    const r = await signedFetch(credentials, 'PUT', `/${bucket}/checks/part-number?partNumber=${partNumber}&uploadId=${uploadId}`, { body: 'x' });
+    expect(r.status).toBe(400);
+    expect(await errorCode(r)).toBe('InvalidArgument');
+    expect((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'checks/part-number', UploadId: uploadId }))).Parts ?? []).toEqual([]);
+  });
+
+  it('refuses an unknown upload id, or one started for another key, with NoSuchUpload', async () => {
+    const uploadId = await start('checks/owner');
+    for (const [key, id] of [
+      ['checks/owner', 'not-an-upload'],
+      ['checks/other-key', uploadId],
+    ] as const) {
+      const e = await sdkError(s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: 1, Body: 'x' })));
+      expect(e).toEqual({ code: 'NoSuchUpload', status: 404 });
+    }
+    expect((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'checks/owner', UploadId: uploadId }))).Parts ?? []).toEqual([]);
+  });
+
+  it('refuses a public canned ACL on CreateMultipartUpload and records nothing', async () => {
+    const e = await sdkError(s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'checks/acl', ACL: 'public-read' })));
+    expect(e).toEqual({ code: 'AccessControlListNotSupported', status: 400 });
+    const r = await signedFetch(credentials, 'GET', `/${bucket}?uploads&prefix=checks%2Facl`);
+    expect(await r.text()).not.toContain('<Upload>');
+  });
+});
+
+describe('CompleteMultipartUpload checks', () => {
+  let key: string;
+  let uploadId: string;
+  let sent: { PartNumber: number; ETag: string }[];
+
+  beforeAll(async () => {
+    key = 'checks/complete';
+    uploadId = await start(key);
+    sent = await uploadParts(key, uploadId, [bytes(1024, 6), bytes(1024, 7)]);
+  });
+
+  it.each([
+    ['parts out of order', () => completeXml([sent[1]!, sent[0]!]), 'InvalidPartOrder'],
+    ['a repeated part', () => completeXml([sent[0]!, sent[0]!]), 'InvalidPartOrder'],
+    ['a wrong ETag', () => completeXml([{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }]), 'InvalidPart'],
+    ['a part never uploaded', () => completeXml([sent[0]!, sent[1]!, { PartNumber: 3, ETag: sent[1]!.ETag }]), 'InvalidPart'],
+    ['a non-final part under 5 MiB', () => completeXml(sent), 'EntityTooSmall'],
+    ['no parts', () => completeXml([]), 'MalformedXML'],
+    ['broken XML', () => completeXml(sent).slice(0, -10), 'MalformedXML'],
+    ['entity expansion', () => `<!DOCTYPE x [<!ENTITY e "1">]>${completeXml(sent)}`, 'MalformedXML'],
+    ['a part number out of range', () => completeXml([{ PartNumber: 0, ETag: sent[0]!.ETag }]), 'InvalidArgument'],
+    ['an oversized document', () => completeXml(sent).replace('<Part>', `<!--${'x'.repeat(3 * MiB)}--><Part>`), 'MaxMessageLengthExceeded'],
+  ])('refuses %s and writes nothing', async (_label, body, code) => {
+    const r = await complete(key, uploadId, body());
+    expect(r.status).toBe(400);
+    expect(await errorCode(r)).toBe(code);
+    expect(await exists(key)).toBe(false);
+    const parts = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    expect(parts.Parts!.length).toBe(2);
+  });
+
+  it('completes with only the last part, then forgets the upload', async () => {
+    const r = await complete(key, uploadId, completeXml([sent[1]!]));
+    expect(r.status).toBe(200);
+    const xml = await r.text();
+    expect(xml).toContain('<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">');
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength).toBe(1024);
+    expect((await complete(key, uploadId, completeXml([sent[1]!]))).status).toBe(404);
+  });
+
+  it('honours If-None-Match: * on completion', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'checks/exists', Body: 'original' }));
+    const id = await start('checks/exists');
+    const parts = await uploadParts('checks/exists', id, [new TextEncoder().encode('replacement')]);
+    const r = await complete('checks/exists', id, completeXml(parts), { 'if-none-match': '*' });
+    expect(r.status).toBe(412);
+    expect(await errorCode(r)).toBe('PreconditionFailed');
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'checks/exists' }))).Body!.transformToString()).toBe('original');
+  });
+});
+
+describe('AbortMultipartUpload', () => {
+  it('answers 204, forgets the parts, and NoSuchUpload afterwards', async () => {
+    const uploadId = await start('abort/me');
+    const sent = await uploadParts('abort/me', uploadId, [bytes(100, 8)]);
+    const r = await signedFetch(credentials, 'DELETE', `/${bucket}/abort/me?uploadId=${uploadId}`);
+    expect(r.status).toBe(204);
+    expect(await sdkError(s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'abort/me', UploadId: uploadId })))).toMatchObject({ code: 'NoSuchUpload' });
+    expect((await complete('abort/me', uploadId, completeXml(sent))).status).toBe(404);
+    expect(await sdkError(s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'abort/me', UploadId: uploadId })))).toEqual({ code: 'NoSuchUpload', status: 404 });
+    expect(await exists('abort/me')).toBe(false);
+  });
+});
+
+describe('ListParts paging', () => {
+  it('pages with max-parts and part-number-marker', async () => {
+    const uploadId = await start('paging/parts');
+    await uploadParts('paging/parts', uploadId, [bytes(10, 1), bytes(10, 2), bytes(10, 3)]);
+    const first = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'paging/parts', UploadId: uploadId, MaxParts: 2 }));
+    expect(first.Parts!.map((p) => p.PartNumber)).toEqual([1, 2]);
+    expect(first.IsTruncated).toBe(true);
+    expect(first.NextPartNumberMarker).toBe('2');
+    const rest = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'paging/parts', UploadId: uploadId, PartNumberMarker: first.NextPartNumberMarker }));
+    expect(rest.Parts!.map((p) => p.PartNumber)).toEqual([3]);
+    expect(rest.IsTruncated).toBe(false);
+    const bad = await signedFetch(credentials, 'GET', `/${bucket}/paging/parts?uploadId=${uploadId}&part-number-marker=x`);
+    expect(await errorCode(bad)).toBe('InvalidArgument');
+  });
+});
+
+describe('ListMultipartUploads', () => {
+  it('lists uploads by key with common prefixes, and pages through them one at a time', async () => {
+    const lmu = await bucketWithClient('uploads');
+    const begin = async (Key: string) => (await lmu.s3.send(new CreateMultipartUploadCommand({ Bucket: lmu.bucket, Key }))).UploadId!;
+    const a1 = await begin('lmu/a');
+    const a2 = await begin('lmu/a');
+    await begin('lmu/b/x');
+    await begin('lmu/b/y');
+    const c = await begin('lmu/c d');
+    await begin('other');
+
+    const all = await lmu.s3.send(new ListMultipartUploadsCommand({ Bucket: lmu.bucket, Prefix: 'lmu/', Delimiter: '/' }));
+    expect(all.Uploads!.map((u) => u.Key)).toEqual(['lmu/a', 'lmu/a', 'lmu/c d']);
+    expect(new Set(all.Uploads!.slice(0, 2).map((u) => u.UploadId))).toEqual(new Set([a1, a2]));
+    expect(all.Uploads![2]!.UploadId).toBe(c);
+    expect(all.CommonPrefixes!.map((p) => p.Prefix)).toEqual(['lmu/b/']);
+    expect(all.Uploads![0]!.Initiator?.ID).toBe(lmu.credentials.accessKeyId);
+    expect(all.IsTruncated).toBe(false);
+
+    const seen: string[] = [];
+    let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+    for (let page = 0; page < 10; page++) {
+      const r = await lmu.s3.send(new ListMultipartUploadsCommand({ Bucket: lmu.bucket, Prefix: 'lmu/', Delimiter: '/', MaxUploads: 1, ...markers }));
+      seen.push(...(r.Uploads ?? []).map((u) => u.UploadId!), ...(r.CommonPrefixes ?? []).map((p) => p.Prefix!));
+      if (!r.IsTruncated) break;
+      markers = { KeyMarker: r.NextKeyMarker, UploadIdMarker: r.NextUploadIdMarker || undefined };
+    }
+    expect(seen).toEqual([all.Uploads![0]!.UploadId, all.Uploads![1]!.UploadId, 'lmu/b/', c]);
+
+    const encoded = await signedFetch(lmu.credentials, 'GET', `/${lmu.bucket}?uploads&prefix=lmu%2Fc&encoding-type=url`);
+    expect(await encoded.text()).toContain('<Key>lmu/c%20d</Key>');
+    const bad = await signedFetch(lmu.credentials, 'GET', `/${lmu.bucket}?uploads&max-uploads=-5`);
+    expect(await errorCode(bad)).toBe('InvalidArgument');
+  });
+});
