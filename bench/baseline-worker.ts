@@ -37,6 +37,8 @@ export default {
         // R2 needs a known length; a request with Content-Length gives its body one.
         if (request.body === null) return new Response('PUT needs a body\n', { status: 411 });
         const object = await env.STORAGE.put(key, request.body);
+        // put() answers null only when an onlyIf condition fails, and none is given here.
+        if (object === null) return new Response(null, { status: 412 });
         return new Response(null, { headers: { ETag: object.httpEtag } });
       }
       case 'DELETE':

@@ -9,24 +9,13 @@
  * (bench/baseline-worker.ts) reading the same local R2 bucket. Then:
  *   a) 1 KiB GETs, SigV4-signed through the gateway vs raw from the bare Worker: req/s, p50, p99,
  *      workerd CPU per request, and the ratios;
- *   b) PUTs of a generated body (64 MiB, then 1 GiB) to each, watching workerd's RSS and the
- *      Worker's and the R2 simulator's isolate heaps: memory must not grow with object size;
+ *   b) PUTs of a generated body (64 MiB, then 1 GiB) to each side while sampling workerd's RSS:
+ *      the gateway's memory must not grow with object size beyond what the bare Worker's does;
  * prints a table and writes bench/results/latest.json. Servers are stopped at the end, on error
  * and on SIGINT/SIGTERM; --keep leaves the temporary directory (logs, state) for inspection.
  * Exit status 1 when a step fails or the gateway's memory grows with object size.
  * adrs/0006-benchmarking.md says what the numbers mean and what they cannot say.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { main } from './lib/main.mjs';
 
-if (typeof globalThis.WebSocket === 'function') {
-  const { main } = await import('./lib/main.mjs');
-  await main(process.argv.slice(2));
-} else {
-  // Node 20 keeps WebSocket (for the inspector protocol) behind a flag: run again with it. A
-  // terminal's Ctrl-C reaches both processes; a SIGTERM sent to this one alone is passed on.
-  const child = spawn(process.execPath, ['--experimental-websocket', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.on('SIGINT', () => {});
-  process.on('SIGTERM', () => child.kill('SIGTERM'));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 143)));
-}
+await main(process.argv.slice(2));

@@ -67,7 +67,11 @@ export function objectUrl(info, key) {
 export async function s3(info, { method, key, body, payloadHash, headers, timeoutMs = 30_000 }) {
   const hash = payloadHash ?? (body === undefined ? EMPTY_SHA256 : createHash('sha256').update(body).digest('hex'));
   const signed = await signS3(info, { method, key, payloadHash: hash, headers });
-  const response = await fetch(signed.url, { method, headers: signed.headers, body, signal: AbortSignal.timeout(timeoutMs) });
-  const bytes = Buffer.from(await response.arrayBuffer());
-  return { status: response.status, headers: response.headers, body: bytes, text: bytes.toString('utf8') };
+  try {
+    const response = await fetch(signed.url, { method, headers: signed.headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    return { status: response.status, headers: response.headers, body: bytes, text: bytes.toString('utf8') };
+  } catch (error) {
+    throw new Error(`${method} ${key} through the gateway: ${error instanceof Error ? error.message : error}`);
+  }
 }

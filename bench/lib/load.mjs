@@ -13,8 +13,11 @@ export async function runLoad(requests, { concurrency, expectBytes, timeoutMs = 
     while (next < requests.length) {
       const { url, headers } = requests[next++];
       const started = performance.now();
-      const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-      const body = await response.arrayBuffer();
+      const { response, body } = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) })
+        .then(async (response) => ({ response, body: await response.arrayBuffer() }))
+        .catch((error) => {
+          throw new Error(`GET ${url}: ${error instanceof Error ? error.message : error}`);
+        });
       latencies.push(performance.now() - started);
       if (response.status !== 200 || body.byteLength !== expectBytes) {
         const text = new TextDecoder().decode(body.slice(0, 300));

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { adminGetBucket, s3, startGateway } from './gateway.mjs';
 import { measureGets } from './get-phase.mjs';
-import { findInspector, openIsolate } from './inspector.mjs';
 import { freePort, ROOT, startBaseline } from './processes.mjs';
 import { table, verdicts } from './report.mjs';
 import { baselineTarget, gatewayTarget } from './targets.mjs';
@@ -66,7 +65,7 @@ export async function main(argv) {
 }
 
 async function run(options) {
-  const r2BucketName = await sharedR2BucketName();
+  await assertSharedR2Bucket();
   workDir = await mkdtemp(join(tmpdir(), 'bucketgate-bench-'));
   const persistTo = join(workDir, 'state');
   await mkdir(persistTo);
@@ -82,10 +81,6 @@ async function run(options) {
   const r2Key = await seedObject(gateway);
   await assertSameObject(gateway, baseline, r2Key);
   const targets = { gateway: gatewayTarget(gateway, OBJECT_KEY), baseline: baselineTarget(baseline, r2Key) };
-  const inspection = {
-    gateway: await attachIsolates(targets.gateway, r2BucketName),
-    baseline: await attachIsolates(targets.baseline, r2BucketName),
-  };
 
   console.log('bench: GETs');
   const get = await measureGets([targets.baseline, targets.gateway], options);
@@ -100,7 +95,7 @@ async function run(options) {
     environment: await environment(),
     options,
     signing: SIGNING,
-    workerd: { gateway: { ...gateway.workerd, inspector: inspection.gateway }, baseline: { ...baseline.workerd, inspector: inspection.baseline } },
+    workerd: { gateway: gateway.workerd, baseline: baseline.workerd },
     get,
     uploads,
   };
@@ -140,14 +135,13 @@ function parseOptions(argv) {
 }
 
 /** Both Workers must bind STORAGE to the same R2 bucket, or the baseline would serve from another store. */
-async function sharedR2BucketName() {
+async function assertSharedR2Bucket() {
   const bucketName = async (file) =>
     (await readFile(join(ROOT, file), 'utf8')).match(/binding\s*=\s*"STORAGE"\s*\n\s*bucket_name\s*=\s*"([^"]+)"/)?.[1];
   const [gatewayBucket, baselineBucket] = await Promise.all([bucketName('wrangler.toml'), bucketName('bench/baseline.wrangler.toml')]);
   if (!gatewayBucket || gatewayBucket !== baselineBucket) {
     throw new Error(`STORAGE bucket_name differs: wrangler.toml "${gatewayBucket}", bench/baseline.wrangler.toml "${baselineBucket}"`);
   }
-  return gatewayBucket;
 }
 
 /** PUTs the 1 KiB object through the gateway (SigV4, hashed payload); returns its raw R2 key. */
@@ -176,27 +170,6 @@ async function assertSameObject(gateway, baseline, r2Key) {
       `gateway and baseline serve different objects (bytes ${sameBytes ? 'equal' : 'differ'}, ETag ${viaGateway.headers.get('etag')} vs ${viaBaseline.headers.get('etag')})`,
     );
   }
-}
-
-/**
- * Opens inspector sessions to the Worker's isolate and the R2 simulator's in the target's runtime
- * process; returns what was attached, or why not (the run then reports process RSS only).
- */
-async function attachIsolates(target, r2BucketName) {
-  if (typeof WebSocket !== 'function') return { attached: false, reason: 'no WebSocket in this Node (use Node ≥ 22 or --experimental-websocket)' };
-  const inspector = await findInspector(target.workerd.runtime);
-  if (!inspector) return { attached: false, reason: 'no inspector socket found on the workerd runtime process' };
-  const workerIds = inspector.ids.filter((id) => id.startsWith('core:user:'));
-  const r2Id = `r2:bucket:${r2BucketName}`;
-  if (workerIds.length !== 1 || !inspector.ids.includes(r2Id)) {
-    return { attached: false, reason: `unexpected inspector targets: ${inspector.ids.join(', ')}` };
-  }
-  const worker = await openIsolate(inspector.port, /** @type {string} */ (workerIds[0]));
-  resources.push(worker);
-  const r2 = await openIsolate(inspector.port, r2Id);
-  resources.push(r2);
-  target.isolates = { worker, r2 };
-  return { attached: true, port: inspector.port, worker: worker.id, r2: r2.id };
 }
 
 /** Awaits every start; servers that came up are stopped at cleanup even if another failed. */

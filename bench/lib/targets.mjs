@@ -12,7 +12,6 @@ import { s3, signS3 } from './gateway.mjs';
  *   prepareUpload(name: string): Promise<PreparedRequest>,
  *   head(name: string): Promise<{ status: number, contentLength: number | null }>,
  *   remove(name: string): Promise<number>,
- *   isolates?: Record<string, { id: string, heapUsage(): Promise<import('./inspector.mjs').HeapUsage> }>,
  * }} Target
  */
 
@@ -23,6 +22,7 @@ import { s3, signS3 } from './gateway.mjs';
  */
 export function gatewayTarget(gateway, objectKey) {
   const { info } = gateway;
+  let seq = 0;
   const uploadKey = (name) => `bench/${name}`;
   const head = async (name) => {
     const response = await s3(info, { method: 'HEAD', key: uploadKey(name) });
@@ -33,8 +33,8 @@ export function gatewayTarget(gateway, objectKey) {
     workerd: gateway.workerd,
     async prepareGets(count) {
       const requests = [];
-      for (let seq = 0; seq < count; seq++) {
-        requests.push(await signS3(info, { method: 'GET', key: objectKey, headers: { 'x-bench-seq': String(seq) } }));
+      for (let i = 0; i < count; i++) {
+        requests.push(await signS3(info, { method: 'GET', key: objectKey, headers: { 'x-bench-seq': String(seq++) } }));
       }
       return requests;
     },
@@ -48,6 +48,15 @@ export function gatewayTarget(gateway, objectKey) {
 export function baselineTarget(baseline, r2Key) {
   const url = (key) => `${baseline.url}/${key.split('/').map(encodeURIComponent).join('/')}`;
   const uploadKey = (name) => `bench-baseline/${name}`;
+  const send = async (method, name) => {
+    try {
+      const response = await fetch(url(uploadKey(name)), { method, signal: AbortSignal.timeout(30_000) });
+      await response.arrayBuffer();
+      return response;
+    } catch (error) {
+      throw new Error(`${method} ${uploadKey(name)} on the baseline: ${error instanceof Error ? error.message : error}`);
+    }
+  };
   return {
     label: 'baseline',
     workerd: baseline.workerd,
@@ -56,14 +65,10 @@ export function baselineTarget(baseline, r2Key) {
     },
     prepareUpload: async (name) => ({ url: url(uploadKey(name)), headers: {} }),
     async head(name) {
-      const response = await fetch(url(uploadKey(name)), { method: 'HEAD', signal: AbortSignal.timeout(30_000) });
+      const response = await send('HEAD', name);
       return { status: response.status, contentLength: contentLengthOf(response.headers) };
     },
-    async remove(name) {
-      const response = await fetch(url(uploadKey(name)), { method: 'DELETE', signal: AbortSignal.timeout(30_000) });
-      await response.arrayBuffer();
-      return response.status;
-    },
+    remove: async (name) => (await send('DELETE', name)).status,
   };
 }
 

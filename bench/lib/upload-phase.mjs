@@ -1,5 +1,4 @@
-// Phase b: large uploads, with the memory of the workerd processes and isolates watched while they stream.
-import { isolateBytes, sampleHeaps } from './inspector.mjs';
+// Phase b: large uploads, with the memory of the workerd processes watched while they stream.
 import { peakRssBytes, resetPeakRss, sampleRss } from './memory.mjs';
 import { putGenerated } from './upload.mjs';
 
@@ -8,8 +7,7 @@ const IDLE_SAMPLE_MS = 1_000;
 
 /**
  * For each size (small first, so a large upload's leftovers cannot inflate the small one's peak):
- * PUT a generated body while sampling, every 50 ms, the RSS of the workerd processes and (when the
- * inspector is reachable) the heaps of the Worker's isolate and the local R2 simulator's; read the
+ * PUT a generated body while sampling the RSS of the workerd processes every 50 ms; read the
  * kernel's own RSS peak (VmHWM, reset just before); check the object landed with the right size;
  * delete it and check it is gone.
  */
@@ -25,12 +23,9 @@ export async function measureUploads(target, sizes) {
     const name = `upload-${size / MiB}MiB.bin`;
     const request = await target.prepareUpload(name);
     const kernelPeakReset = (await Promise.all(pids.map(resetPeakRss))).every(Boolean);
-    const heapsBefore = target.isolates ? await heapBytes(target.isolates) : undefined;
     const rssSampler = sampleRss(pids);
-    const heapSampler = target.isolates ? sampleHeaps(target.isolates) : undefined;
     const put = await putGenerated(request.url, request.headers, size).catch((error) => error);
     const rss = await rssSampler.stop();
-    const heapPeaks = await heapSampler?.stop();
     const kernelPeaks = kernelPeakReset ? await Promise.all(pids.map(peakRssBytes)) : undefined;
     if (put instanceof Error) throw new Error(`${target.label}: PUT ${name} (${size} bytes) failed: ${put.message}`);
     if (put.status !== 200) throw new Error(`${target.label}: PUT ${name} (${size} bytes) → ${put.status}: ${put.text.slice(0, 500)}`);
@@ -53,9 +48,6 @@ export async function measureUploads(target, sizes) {
           { idle: idle[pid].mean, peakSampled: rss[pid].peak, peakKernel: kernelPeaks?.[i], samples: rss[pid].samples },
         ]),
       ),
-      isolates: heapPeaks && heapsBefore
-        ? Object.fromEntries(Object.keys(heapPeaks).map((name) => [name, { before: heapsBefore[name], peak: heapPeaks[name] }]))
-        : undefined,
     });
   }
   return uploads;
@@ -65,11 +57,6 @@ export async function measureUploads(target, sizes) {
 function processRoles(target) {
   const { runtime, proxy } = target.workerd;
   return proxy === undefined ? { runtime } : { runtime, proxy };
-}
-
-async function heapBytes(sessions) {
-  const entries = await Promise.all(Object.entries(sessions).map(async ([name, session]) => [name, isolateBytes(await session.heapUsage())]));
-  return Object.fromEntries(entries);
 }
 
 /** Peak RSS of a workerd process during an upload: the larger of the sampled and the kernel's peak. */

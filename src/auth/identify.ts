@@ -27,7 +27,7 @@ export async function identify(request: Request, rawPath: string, store: Credent
     method: request.method,
     rawPath,
     rawQuery: url.search.slice(1),
-    headers: request.headers,
+    headers: headersAsSent(request),
     host: url.host,
   };
   const hasBody = carriesBody(request);
@@ -112,6 +112,20 @@ async function lookup(store: CredentialStore, accessKeyId: string, sessionToken?
     throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: accessKeyId });
   }
   return credentials;
+}
+
+/**
+ * Cloudflare's edge (and workerd locally) replace Accept-Encoding with "br, gzip" before the Worker
+ * runs and keep the client's value in `cf.clientAcceptEncoding`. Clients that sign the header
+ * (rclone does on GetObject) signed what they sent, so that is what the canonical request must use.
+ */
+function headersAsSent(request: Request): Headers {
+  const sent = (request.cf as { clientAcceptEncoding?: unknown } | undefined)?.clientAcceptEncoding;
+  if (typeof sent !== 'string' || sent === request.headers.get('accept-encoding')) return request.headers;
+  const headers = new Headers(request.headers);
+  if (sent === '') headers.delete('accept-encoding');
+  else headers.set('accept-encoding', sent);
+  return headers;
 }
 
 /** GET/HEAD/DELETE carry a body only when they declare one; everything else always has one (possibly empty). */

@@ -42,6 +42,8 @@ export interface VerifyOptions {
   now: Date;
   /** The deployment's region; `us-east-1` and `auto` are accepted as well, as clients default to them. */
   region: string;
+  /** The credential scope's service this endpoint answers for: `s3` unless said otherwise (STS: `sts`). */
+  service?: string;
 }
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -151,8 +153,9 @@ function buildClaim(
   if (region !== options.region && region !== 'us-east-1' && region !== 'auto') {
     throw new S3Error(code, `${prefix} the region '${region}' is wrong; expecting '${options.region}'`, { Region: options.region });
   }
-  if (service !== 's3') {
-    throw new S3Error(code, `${prefix} incorrect service "${service}". This endpoint belongs to "s3".`);
+  const expectedService = options.service ?? 's3';
+  if (service !== expectedService) {
+    throw new S3Error(code, `${prefix} incorrect service "${service}". This endpoint belongs to "${expectedService}".`);
   }
   const signedHeaders = signedHeaderList.split(';');
   if (!signedHeaders.every((h) => HEADER_NAME.test(h)) || !signedHeaders.includes('host')) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sha256Hex } from '../auth/sigv4';
 import type { Env } from '../env';
 import { audited } from './audit';
 import { parseInput } from './errors';
@@ -145,9 +146,8 @@ export async function findRevocation(env: Env, s: RevocationSubject): Promise<Re
 }
 
 /** The subject's id in the deny-list: a digest, so KV keys stay bounded whatever `sub` holds. */
-export async function subjectKey(issuer: string, subject: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${issuer}\n${subject}`));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+export function subjectKey(issuer: string, subject: string): Promise<string> {
+  return sha256Hex(`${issuer}\n${subject}`);
 }
 
 function key(kind: RevocationKind, id: string): string {

@@ -1,4 +1,5 @@
 import type { Env } from '../env';
+import { randomBase32 } from '../sts/ids';
 import { audited } from './audit';
 import { RecordCache } from './cache';
 import { parseInput, RegistryValidationError } from './errors';
@@ -23,7 +24,6 @@ interface RoleRow {
 }
 
 const COLUMNS = 'id, name, description, trust, statements, max_session_duration, created_at, updated_at';
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 function fromRow(row: RoleRow): Role {
   return Role.parse({
@@ -132,6 +132,5 @@ async function checkIssuersRegistered(env: Env, trust: readonly TrustBinding[]):
 
 /** `AROA` + 17 base-32 characters, the shape of an IAM role id. */
 function newRoleId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(17));
-  return 'AROA' + [...bytes].map((b) => BASE32[b & 31]).join('');
+  return 'AROA' + randomBase32(17);
 }

@@ -21,10 +21,19 @@ function parseEntityTags(value: string): EntityTag[] | '*' {
     .filter((part) => part !== '')
     .map((part) => {
       const weak = part.startsWith('W/');
-      const tag = weak ? part.slice(2) : part;
-      const quoted = tag.length >= 2 && tag.startsWith('"') && tag.endsWith('"');
-      return { value: quoted ? tag.slice(1, -1) : tag, weak };
+      return { value: unquoteEtag(weak ? part.slice(2) : part), weak };
     });
+}
+
+/** A single ETag as a client wrote it (`"abc"` or `abc`), without its quotes. */
+export function unquoteEtag(tag: string): string {
+  const t = tag.trim();
+  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
+}
+
+/** Does an If-Match value (a list, or `*`) name this ETag? Strong comparison, as RFC 9110 requires. */
+export function ifMatchHolds(header: string, etag: string): boolean {
+  return matches(header, etag, 'strong');
 }
 
 function matches(header: string, etag: string, comparison: 'strong' | 'weak'): boolean {

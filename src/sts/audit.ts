@@ -1,5 +1,6 @@
 import type { Env } from '../env';
 import { recordAudit } from '../registry/audit';
+import { deriveStsKeyBits } from './keys';
 
 /**
  * STS calls in audit_log (adrs/0009 lists what is personal data and how long it is kept):
@@ -49,14 +50,8 @@ export async function pruneStsAudit(env: Env, now: Date): Promise<void> {
 export async function hashClientIp(env: Pick<Env, 'MASTER_KEY'>, ip: string | null, now: Date): Promise<string | null> {
   if (!ip) return null;
   const month = now.toISOString().slice(0, 7);
-  const master = await crypto.subtle.importKey('raw', new TextEncoder().encode(env.MASTER_KEY), 'HKDF', false, ['deriveKey']);
-  const key = await crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: new TextEncoder().encode('bucketgate/sts'), info: new TextEncoder().encode(`audit-client-ip/${month}`) },
-    master,
-    { name: 'HMAC', hash: 'SHA-256', length: 256 },
-    false,
-    ['sign'],
-  );
+  const bits = await deriveStsKeyBits(env.MASTER_KEY, `audit-client-ip/${month}`, 32);
+  const key = await crypto.subtle.importKey('raw', bits, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(ip)));
   return [...mac.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -62,30 +62,14 @@ async function authenticate(env: Env, request: Request, sts: StsRequest, now: Da
   return principal;
 }
 
-const STS_CREDENTIAL = /(Credential=[^/,\s]+\/\d{8}\/[^/,\s]+\/)([^/,\s]+)(\/aws4_request)/;
-
-/**
- * The S3 verifier's parsers check the credential scope's service is `s3`; STS calls are scoped
- * to `sts`. The scope is checked here, handed to the parser as `s3`, and restored.
- */
+/** The claim of a SigV4 header or presigned query scoped to the `sts` service. */
 function parseClaim(signed: SignedRequest, query: URLSearchParams, authorization: string | null, now: Date, region: string): SigV4Claim {
-  const options = { now, region };
+  const options = { now, region, service: 'sts' };
   if (authorization !== null) {
     if (!authorization.startsWith(SIGV4_ALGORITHM + ' ')) throw new StsError('IncompleteSignature', 'Authorization header requires the AWS4-HMAC-SHA256 algorithm.');
-    const scope = STS_CREDENTIAL.exec(authorization);
-    if (scope && scope[2] !== 'sts') throw new StsError('SignatureDoesNotMatch', "Credential should be scoped to correct service: 'sts'.");
-    const claim = parseAuthorizationHeader(signed, authorization.replace(STS_CREDENTIAL, '$1s3$3'), options);
-    return { ...claim, service: 'sts' };
+    return parseAuthorizationHeader(signed, authorization, options);
   }
-  const credential = query.get('X-Amz-Credential');
-  if (credential !== null) {
-    const parts = credential.split('/');
-    if (parts[3] !== 'sts') throw new StsError('SignatureDoesNotMatch', "Credential should be scoped to correct service: 'sts'.");
-    parts[3] = 's3';
-    const rewritten = new URLSearchParams(query);
-    rewritten.set('X-Amz-Credential', parts.join('/'));
-    return { ...parsePresignedQuery(signed, rewritten, options), service: 'sts' };
-  }
+  if (query.has('X-Amz-Credential')) return parsePresignedQuery(signed, query, options);
   throw new StsError('MissingAuthenticationToken', 'Request is missing Authentication Token');
 }
 
@@ -95,6 +79,7 @@ async function withStsErrors<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (!isS3Error(error)) throw error;
+    if (/incorrect service/.test(error.message)) throw new StsError('SignatureDoesNotMatch', "Credential should be scoped to correct service: 'sts'.");
     if (error.code === 'SignatureDoesNotMatch') throw new StsError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
     if (error.code === 'RequestTimeTooSkewed' || (error.code === 'AccessDenied' && /expired/i.test(error.message))) {
       throw new StsError('SignatureDoesNotMatch', 'Signature expired: the request time is too far from the current time.');

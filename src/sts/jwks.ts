@@ -1,6 +1,8 @@
 import type { JSONWebKeySet } from 'jose';
+import { sha256Hex } from '../auth/sigv4';
 import type { Env } from '../env';
 import type { IdentityProvider } from '../registry/sts-schemas';
+import { readBoundedBytes } from './bounded-body';
 import { StsError } from './errors';
 import { isAllowedIssuerUrl } from './issuer-url';
 
@@ -122,27 +124,13 @@ async function fetchJson(env: Env, url: string): Promise<unknown> {
 }
 
 async function readLimited(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) {
+  if (Number(response.headers.get('content-length') ?? NaN) > maxBytes) {
     await response.body?.cancel();
     throw new Error(`document larger than ${maxBytes} bytes`);
   }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  let text = '';
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new Error(`document larger than ${maxBytes} bytes`);
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
+  const bytes = await readBoundedBytes(response.body, maxBytes);
+  if (bytes === null) throw new Error(`document larger than ${maxBytes} bytes`);
+  return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
 }
 
 function parseJwks(value: unknown): JSONWebKeySet {
@@ -164,9 +152,8 @@ async function readKv(env: Env, key: string): Promise<CachedJwks | undefined> {
   return undefined;
 }
 
-async function cacheKey(idp: JwksSource): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${idp.issuer}\n${idp.jwksUri ?? ''}`));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+function cacheKey(idp: JwksSource): Promise<string> {
+  return sha256Hex(`${idp.issuer}\n${idp.jwksUri ?? ''}`);
 }
 
 function communicationError(): StsError {

@@ -53,7 +53,7 @@ export async function stsKeyring(env: Pick<Env, 'MASTER_KEY' | 'STS_KEY_VERSIONS
   if (typeof env.MASTER_KEY !== 'string' || env.MASTER_KEY.length < MIN_MASTER_KEY_LENGTH) {
     throw new MasterKeyError(`MASTER_KEY must be set to at least ${MIN_MASTER_KEY_LENGTH} characters`);
   }
-  const master = await crypto.subtle.importKey('raw', new TextEncoder().encode(env.MASTER_KEY), 'HKDF', false, ['deriveBits']);
+  const master = await importMaster(env.MASTER_KEY);
   const versions = parseKeyVersions(versionsSpec);
   const entries = await Promise.all(versions.map((v) => deriveVersion(master, v)));
   const byVersion = new Map(entries.map((e) => [e.version, e]));
@@ -107,6 +107,15 @@ const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc6
 function isValidP256Scalar(d: Uint8Array): boolean {
   const n = BigInt('0x' + [...d].map((b) => b.toString(16).padStart(2, '0')).join(''));
   return n > 0n && n < P256_ORDER;
+}
+
+/** `bytes` of key material for `info`, derived from MASTER_KEY (also used for the audit's IP-hash key). */
+export async function deriveStsKeyBits(masterKey: string, info: string, bytes: number): Promise<ArrayBuffer> {
+  return hkdf(await importMaster(masterKey), info, bytes);
+}
+
+function importMaster(masterKey: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', new TextEncoder().encode(masterKey), 'HKDF', false, ['deriveBits']);
 }
 
 async function hkdf(master: CryptoKey, info: string, bytes: number): Promise<ArrayBuffer> {

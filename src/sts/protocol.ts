@@ -1,4 +1,5 @@
 import { buildXml } from '../s3/xml';
+import { readBoundedBytes } from './bounded-body';
 import { StsError } from './errors';
 
 /**
@@ -20,7 +21,8 @@ export interface StsRequest {
 /** Reads the parameters of an STS call; a form body's parameters override the query string's. */
 export async function readStsRequest(request: Request): Promise<StsRequest> {
   const params = new URLSearchParams(new URL(request.url).search);
-  const body = await readBoundedBody(request.body, MAX_STS_BODY_BYTES);
+  const body = await readBoundedBytes(request.body, MAX_STS_BODY_BYTES);
+  if (body === null) throw new StsError('ValidationError', `The request body exceeds ${MAX_STS_BODY_BYTES} bytes.`);
   if (body.byteLength > 0) {
     if (!isFormEncoded(request.headers.get('content-type'))) {
       throw new StsError('InvalidParameterValue', 'The request body must be application/x-www-form-urlencoded.');
@@ -86,28 +88,4 @@ export function newStsRequestId(): string {
 
 function stsHeaders(requestId: string): Headers {
   return new Headers({ 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'cache-control': 'no-store' });
-}
-
-async function readBoundedBody(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new StsError('ValidationError', `The request body exceeds ${maxBytes} bytes.`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
-  }
-  return bytes;
 }

@@ -1,6 +1,7 @@
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { PolicyStatement } from '../registry/schemas';
 import { z } from 'zod';
+import { randomBase32 } from './ids';
 import { MAX_KEY_VERSION, type StsKeyring, type StsKeyVersion } from './keys';
 
 /**
@@ -20,7 +21,6 @@ export const SESSION_TOKEN_AUDIENCE = 'urn:bucketgate:s3';
 const SESSION_TOKEN_TYPE = 'bucketgate-session+jwt';
 
 const ACCESS_KEY_ID = /^ASIA([0-9A-Z]{2})[A-Z2-7]{14}$/;
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 /** What a session token asserts, as the rest of the gateway reads it. */
 export interface SessionClaims {
@@ -188,10 +188,5 @@ async function sessionSecret(key: StsKeyVersion, accessKeyId: string): Promise<s
 
 function newAccessKeyId(version: number): string {
   return `ASIA${version.toString(36).toUpperCase().padStart(2, '0')}${randomBase32(14)}`;
-}
-
-function randomBase32(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
-  return [...bytes].map((b) => BASE32[b & 31]).join('');
 }
 

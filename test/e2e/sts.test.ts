@@ -141,7 +141,7 @@ describe('STS with real clients', () => {
     expect(lifetime).toBeLessThanOrEqual(900_000);
   });
 
-  it(`${rcloneCli.label}: copy and cat with session credentials (session_token)`, async () => {
+  it(`${rcloneCli.label}: upload, list and download with session credentials (session_token)`, async () => {
     const assumed = await succeed(awsV1.path, [
       'sts', 'assume-role-with-web-identity', '--endpoint-url', `${gateway().endpoint}/.sts`,
       '--role-arn', roleArn, '--role-session-name', 'rclone', '--web-identity-token', `file://${tokenFile}`, '--output', 'json',
@@ -164,7 +164,10 @@ describe('STS with real clients', () => {
     const flags = ['--retries', '1', '--low-level-retries', '1', '--stats', '0'];
     await writeFile(join(work, 'rclone.txt'), 'via rclone');
     await succeed(rcloneCli.path, ['copyto', join(work, 'rclone.txt'), `sts:${bucket}/ci/org/repo/rclone.txt`, ...flags], { env });
-    expect((await succeed(rcloneCli.path, ['cat', `sts:${bucket}/ci/org/repo/rclone.txt`, ...flags], { env })).stdout).toBe('via rclone');
+    const listed = await succeed(rcloneCli.path, ['lsf', `sts:${bucket}/ci/org/repo/`, ...flags], { env });
+    expect(listed.stdout.split('\n')).toContain('rclone.txt');
+    await succeed(rcloneCli.path, ['copyto', `sts:${bucket}/ci/org/repo/rclone.txt`, join(work, 'rclone-down.txt'), ...flags], { env });
+    expect(await readFile(join(work, 'rclone-down.txt'), 'utf8')).toBe('via rclone');
     const outside = await run(rcloneCli.path, ['copyto', join(work, 'rclone.txt'), `sts:${bucket}/outside.txt`, ...flags], { env });
     expect(outside.code).not.toBe(0);
   });

@@ -21,7 +21,7 @@ beforeAll(async () => {
   for (const key of ['tree/a/1', 'tree/a/2', 'tree/b/x/1', 'tree/b/y', 'tree/c', 'tree/d/1', 'enc/a b+c', 'enc/dir é/x', 'enc/100%']) {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
   }
-});
+}, 120_000);
 
 function list(query: string): Promise<Response> {
   return signedFetch(credentials, 'GET', `/${bucket}?${query}`);

@@ -75,9 +75,20 @@ describe('PutObject / GetObject / HeadObject', () => {
     expect(head.ContentEncoding).toBe('gzip');
     expect(head.ContentLength).toBe(gzipped.byteLength);
     // fetch() decodes Content-Encoding once: the stored gzip bytes, served as is, decode to the original text.
-    const r = await signedFetch(credentials, 'GET', `/${bucket}/enc/file.gz`);
+    const r = await signedFetch(credentials, 'GET', `/${bucket}/enc/file.gz`, { headers: { 'accept-encoding': 'gzip' } });
     expect(r.headers.get('content-encoding')).toBe('gzip');
     expect(await r.text()).toBe('compressed payload');
+  });
+
+  it('marks unencoded bodies as identity for clients that accept compression, so the edge leaves them alone', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'enc/plain.txt', Body: 'plain text', ContentType: 'text/plain' }));
+    const gzipClient = await signedFetch(credentials, 'GET', `/${bucket}/enc/plain.txt`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gzipClient.headers.get('content-encoding')).toBe('identity');
+    expect(gzipClient.headers.get('content-length')).toBe('10');
+    expect(await gzipClient.text()).toBe('plain text');
+    const plainClient = await signedFetch(credentials, 'GET', `/${bucket}/enc/plain.txt`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plainClient.headers.get('content-encoding')).toBeNull();
+    await plainClient.text();
   });
 
   it('echoes and stores a header checksum', async () => {

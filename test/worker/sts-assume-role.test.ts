@@ -102,6 +102,18 @@ describe('AssumeRoleWithWebIdentity → S3 → GetCallerIdentity', () => {
     expect(row.detail).not.toContain(credentials!.secretAccessKey);
     expect(row.detail).not.toContain(credentials!.sessionToken);
     expect(row.detail).not.toContain(token);
+    // A typical role's session token stays small enough for any header limit.
+    expect(credentials!.sessionToken.length).toBeLessThan(2048);
+  });
+
+  it('stores the client IP only as a salted hash', async () => {
+    const token = await idp.token(githubClaims(idp.issuer));
+    const form = new URLSearchParams({ Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: `arn:aws:iam::${ACCOUNT}:role/${role.name}`, RoleSessionName: 'ip', WebIdentityToken: token });
+    const response = await SELF.fetch('https://gateway.test/.sts', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': '203.0.113.7' }, body: form });
+    const accessKeyId = /<AccessKeyId>([^<]+)</.exec(await response.text())![1]!;
+    const row = await waitForAudit(accessKeyId);
+    expect(JSON.parse(row.detail!).clientIpHash).toMatch(/^[0-9a-f]{32}$/);
+    expect(JSON.stringify(row)).not.toContain('203.0.113.7');
   });
 });
 

@@ -263,6 +263,18 @@ describe('GetCallerIdentity', () => {
     expect((await call(creds)).code).toBe('InvalidClientTokenId');
   });
 
+  it('accepts a presigned GET (X-Amz-* query), as Vault-style identity checks send it', async () => {
+    const { role, creds } = await session();
+    const signer = new AwsClient({ ...creds, service: 'sts', region: 'us-east-1' });
+    const signed = await signer.sign('https://gateway.test/.sts?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Expires=60', { aws: { signQuery: true } });
+    const response = await SELF.fetch(signed.url);
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    expect(text).toContain(`<Arn>arn:aws:sts::123456789012:assumed-role/${role.name}/ci-run</Arn>`);
+    const tampered = signed.url.replace('X-Amz-Expires=60', 'X-Amz-Expires=61');
+    expect(await (await SELF.fetch(tampered)).text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
   it('refuses credentials scoped to another service', async () => {
     const key = await createAccessKey([], 'scoped');
     const request = await new AwsClient({ ...key, service: 's3', region: 'us-east-1' }).sign('https://gateway.test/.sts', {

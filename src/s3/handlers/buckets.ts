@@ -50,7 +50,11 @@ export const createBucket: S3Handler = async (c) => {
   try {
     await createRegistryBucket(c.env, { name }, actor);
   } catch (error) {
-    if (error instanceof RegistryValidationError) throw invalidBucketName(name);
+    if (error instanceof RegistryValidationError) {
+      if ('name' in error.fields) throw invalidBucketName(name);
+      // The name is fine but its storage place is not (it overlaps a bucket configured by an operator).
+      throw new S3Error('InvalidRequest', 'This bucket name cannot be placed on the default storage. Please choose another name.');
+    }
     if (!(error instanceof RegistryConflictError)) throw error;
     const existing = await getBucket(c.env, name);
     if (existing?.createdBy === actor) {

@@ -1,8 +1,8 @@
 import { principalId } from '../../auth/principal';
-import type { Backend, ObjectInfo, WriteConditions } from '../../backends/backend';
+import type { Backend, WriteConditions } from '../../backends/backend';
 import { deleteUpload, listPartRecords, type PartRecord, recordPart, recordUpload } from '../../registry/multipart';
 import { assertNoAclGrant } from '../canned-acl';
-import { writeConditionsFrom } from '../conditional';
+import { ifMatchHolds, unquoteEtag, writeConditionsFrom } from '../conditional';
 import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
 import { isS3Error, S3Error } from '../errors';
 import { md5WhileStreaming } from '../md5-stream';
@@ -86,7 +86,7 @@ async function requestedParts(c: S3Context): Promise<RequestedPart[]> {
     const fields = (typeof part === 'object' && part !== null ? part : {}) as Record<string, unknown>;
     const etag = elementText(fields.ETag);
     if (etag === undefined) throw new S3Error('MalformedXML', 'Every Part needs a PartNumber and an ETag.');
-    return { partNumber: partNumberOf(elementText(fields.PartNumber)), etag: etag.trim().replace(/^"(.*)"$/, '$1') };
+    return { partNumber: partNumberOf(elementText(fields.PartNumber)), etag: unquoteEtag(etag) };
   });
 }
 
@@ -129,9 +129,9 @@ function checkParts(requested: RequestedPart[], recorded: Map<number, PartRecord
  */
 async function checkCompletionConditions(backend: Backend, key: string, conditions: WriteConditions | undefined): Promise<void> {
   if (!conditions) return;
-  const current: ObjectInfo | null = await backend.head(key);
+  const current = await backend.head(key);
   if (conditions.ifMatch !== undefined && !current) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
-  const ifMatchFails = conditions.ifMatch !== undefined && current && conditions.ifMatch.trim().replace(/^"(.*)"$/, '$1') !== current.etag && conditions.ifMatch.trim() !== '*';
+  const ifMatchFails = conditions.ifMatch !== undefined && current !== null && !ifMatchHolds(conditions.ifMatch, current.etag);
   if (ifMatchFails || (conditions.ifNoneMatch !== undefined && current)) {
     throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
       Condition: ifMatchFails ? 'If-Match' : 'If-None-Match',
