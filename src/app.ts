@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes';
 import type { Env } from './env';
 import { handleS3Request } from './s3/lifecycle';
+import { bucketFromHost } from './s3/operation';
 import { handleStsRequest, isStsRootCall } from './sts/handler';
 import { sessionTokenJwks } from './sts/jwks-route';
 
@@ -11,6 +12,13 @@ import { sessionTokenJwks } from './sts/jwks-route';
  */
 export function createApp() {
   const app = new Hono<{ Bindings: Env }>();
+  // A virtual-hosted request (`<bucket>.<BASE_DOMAIN>`) is S3 whatever its path: in a bucket,
+  // `admin/v1/x` and `.sts` are object keys.
+  app.use('*', (c, next) =>
+    bucketFromHost(c.req.header('host') ?? new URL(c.req.url).host, c.env.BASE_DOMAIN ?? '') !== undefined
+      ? handleS3Request(c.req.raw, c.env, c.executionCtx as ExecutionContext)
+      : next(),
+  );
   app.route('/admin/v1', adminRoutes());
   // STS: bucket names cannot start with a dot, so these paths never shadow an S3 bucket.
   app.all('/.sts', (c) => handleStsRequest(c.req.raw, c.env, c.executionCtx as ExecutionContext));

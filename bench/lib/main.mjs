@@ -79,8 +79,8 @@ async function run(options) {
   ]);
 
   const r2Key = await seedObject(gateway);
-  await assertSameObject(gateway, baseline, r2Key);
   const targets = { gateway: gatewayTarget(gateway, OBJECT_KEY), baseline: baselineTarget(baseline, r2Key) };
+  await assertSameObject(gateway, targets.baseline, r2Key);
 
   console.log('bench: GETs');
   const get = await measureGets([targets.baseline, targets.gateway], options);
@@ -158,7 +158,8 @@ async function seedObject(gateway) {
 /** The two sides must serve the identical object: same bytes, same ETag. */
 async function assertSameObject(gateway, baseline, r2Key) {
   const viaGateway = await s3(gateway.info, { method: 'GET', key: OBJECT_KEY });
-  const viaBaseline = await fetch(`${baseline.url}/${r2Key.split('/').map(encodeURIComponent).join('/')}`, { signal: AbortSignal.timeout(10_000) });
+  const [request] = await baseline.prepareGets(1);
+  const viaBaseline = await fetch(request.url, { signal: AbortSignal.timeout(10_000) });
   const baselineBytes = Buffer.from(await viaBaseline.arrayBuffer());
   if (viaGateway.status !== 200 || viaBaseline.status !== 200) {
     throw new Error(`GET of the seeded object: gateway ${viaGateway.status}, baseline ${viaBaseline.status} (R2 key ${r2Key}): ${viaGateway.text.slice(0, 300)}`);

@@ -8,7 +8,8 @@ const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ; 100 on every mainstream Linux bu
 async function statusField(pid, field) {
   const status = await readProc(pid, 'status');
   const match = status.match(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm'));
-  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
+  // A process that has exited but is not yet reaped (a zombie) has no memory fields.
+  if (!match) throw new Error(`workerd process ${pid} has exited (${/^State:\s+(.*)$/m.exec(status)?.[1] ?? 'state unknown'}): did wrangler dev reload or workerd crash?`);
   return Number(match[1]) * 1024;
 }
 

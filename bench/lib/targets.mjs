@@ -44,26 +44,26 @@ export function gatewayTarget(gateway, objectKey) {
   };
 }
 
-/** The bare Worker: the same R2 object by its raw key, no signature. @returns {Target} */
+/** The bare Worker: the same R2 object by its raw key, no signature; uploads to its own bucket. @returns {Target} */
 export function baselineTarget(baseline, r2Key) {
-  const url = (key) => `${baseline.url}/${key.split('/').map(encodeURIComponent).join('/')}`;
-  const uploadKey = (name) => `bench-baseline/${name}`;
+  const url = (binding, key) => `${baseline.url}/${binding}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const uploadUrl = (name) => url('UPLOADS', `bench/${name}`);
   const send = async (method, name) => {
     try {
-      const response = await fetch(url(uploadKey(name)), { method, signal: AbortSignal.timeout(30_000) });
+      const response = await fetch(uploadUrl(name), { method, signal: AbortSignal.timeout(30_000) });
       await response.arrayBuffer();
       return response;
     } catch (error) {
-      throw new Error(`${method} ${uploadKey(name)} on the baseline: ${error instanceof Error ? error.message : error}`);
+      throw new Error(`${method} ${uploadUrl(name)}: ${error instanceof Error ? error.message : error}`);
     }
   };
   return {
     label: 'baseline',
     workerd: baseline.workerd,
     async prepareGets(count) {
-      return Array.from({ length: count }, () => ({ url: url(r2Key), headers: {} }));
+      return Array.from({ length: count }, () => ({ url: url('STORAGE', r2Key), headers: {} }));
     },
-    prepareUpload: async (name) => ({ url: url(uploadKey(name)), headers: {} }),
+    prepareUpload: async (name) => ({ url: uploadUrl(name), headers: {} }),
     async head(name) {
       const response = await send('HEAD', name);
       return { status: response.status, contentLength: contentLengthOf(response.headers) };

@@ -23,6 +23,19 @@ export const IAM_ACTION: Record<S3Action, string> = {
   CompleteMultipartUpload: 's3:PutObject',
   AbortMultipartUpload: 's3:AbortMultipartUpload',
   ListParts: 's3:ListMultipartUploadParts',
+  GetBucketCors: 's3:GetBucketCORS',
+  PutBucketCors: 's3:PutBucketCORS',
+  DeleteBucketCors: 's3:PutBucketCORS',
+  // Never checked: a preflight carries no credentials; the bucket's CORS rules answer it.
+  CorsPreflight: 's3:GetObject',
+  // The destination; the copy source is authorized as s3:GetObject by the handler.
+  CopyObject: 's3:PutObject',
+  UploadPartCopy: 's3:PutObject',
+  // The same facts HEAD reveals, so the same permission.
+  GetObjectAttributes: 's3:GetObject',
+  GetBucketVersioning: 's3:GetBucketVersioning',
+  PutBucketVersioning: 's3:PutBucketVersioning',
+  ListObjectVersions: 's3:ListBucketVersions',
 };
 
 /**

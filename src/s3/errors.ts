@@ -5,10 +5,13 @@
 export const S3_ERROR_STATUS = {
   AccessControlListNotSupported: 400,
   AccessDenied: 403,
+  /** A CORS preflight no rule allows. */
+  AccessForbidden: 403,
   AllAccessDisabled: 403,
   AuthorizationHeaderMalformed: 400,
   AuthorizationQueryParametersError: 400,
   BadDigest: 400,
+  BadRequest: 400,
   BucketAlreadyExists: 409,
   BucketAlreadyOwnedByYou: 409,
   BucketNotEmpty: 409,
@@ -35,6 +38,7 @@ export const S3_ERROR_STATUS = {
   MissingContentLength: 411,
   MissingSecurityHeader: 400,
   NoSuchBucket: 404,
+  NoSuchCORSConfiguration: 404,
   NoSuchKey: 404,
   NoSuchUpload: 404,
   NotImplemented: 501,

@@ -1,18 +1,21 @@
 import { authorize, IAM_ACTION } from '../auth/authorize';
 import { identify } from '../auth/identify';
+import { ANONYMOUS } from '../auth/principal';
 import { openBackend } from '../backends/open';
 import type { Env } from '../env';
 import { getBucket } from '../registry/buckets';
 import type { BucketConfig } from '../registry/schemas';
 import { credentialStore } from '../sts/session-store';
 import type { S3Context } from './context';
+import { corsResponseHeaders, withCorsHeaders } from './cors';
 import { dispatch } from './dispatch';
+import { withEdgeCache } from './edge-cache';
 import { S3Error } from './errors';
 import { parseS3Operation, type S3Operation } from './operation';
 import { errorResponse, newRequestId, withRequestId } from './respond';
 
 /** Operations whose authorization the handler does itself (per key, per bucket, or on a bucket that does not exist yet). */
-const AUTHORIZED_BY_HANDLER = new Set<S3Operation['action']>(['ListBuckets', 'DeleteObjects', 'CreateBucket']);
+const AUTHORIZED_BY_HANDLER = new Set<S3Operation['action']>(['ListBuckets', 'DeleteObjects', 'CreateBucket', 'CorsPreflight']);
 
 /**
  * One S3 request, start to end: parse (pure) → identify → resolve → authorize (pure) → dispatch.
@@ -22,15 +25,20 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
   const requestId = newRequestId();
   const now = new Date();
   let resource = new URL(request.url).pathname;
+  let bucket: BucketConfig | undefined;
   try {
     const op = parseS3Operation(request, env.BASE_DOMAIN);
     resource = op.resource;
-    const { principal, body } = await identify(request, op.rawPath, credentialStore(env), {
-      now,
-      region: env.REGION ?? 'auto',
-      virtualHostBucket: op.addressing === 'virtual' ? op.bucket : undefined,
-    });
-    const bucket = op.bucket !== undefined && op.action !== 'CreateBucket' ? await resolveBucket(env, op.bucket) : undefined;
+    // A CORS preflight never carries credentials: the bucket's rules alone answer it.
+    const { principal, body } =
+      op.action === 'CorsPreflight'
+        ? { principal: ANONYMOUS, body: null }
+        : await identify(request, op.rawPath, credentialStore(env), {
+            now,
+            region: env.REGION ?? 'auto',
+            virtualHostBucket: op.addressing === 'virtual' ? op.bucket : undefined,
+          });
+    bucket = op.bucket !== undefined && op.action !== 'CreateBucket' ? await resolveBucket(env, op.bucket) : undefined;
 
     if (bucket && !AUTHORIZED_BY_HANDLER.has(op.action) && !authorize(principal, IAM_ACTION[op.action], bucket, op.key)) {
       throw new S3Error('AccessDenied', 'Access Denied');
@@ -47,10 +55,16 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
       requestId,
       now,
     };
-    return withRequestId(await dispatch(c), requestId);
+    return withCors(withRequestId(await withEdgeCache(c, dispatch), requestId), request, bucket);
   } catch (error) {
-    return errorResponse(error, resource, requestId, request.method);
+    return withCors(errorResponse(error, resource, requestId, request.method), request, bucket);
   }
+}
+
+/** Answers (errors included) to a cross-origin request a bucket rule allows carry its CORS headers. */
+function withCors(response: Response, request: Request, bucket: BucketConfig | undefined): Response {
+  const cors = bucket && corsResponseHeaders(bucket.cors, request.headers.get('origin'), request.method);
+  return cors ? withCorsHeaders(response, cors) : response;
 }
 
 async function resolveBucket(env: Env, name: string): Promise<BucketConfig> {

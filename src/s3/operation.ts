@@ -1,4 +1,5 @@
 import { S3Error } from './errors';
+import { assertNullVersionId } from './versions';
 
 /** The S3 operations the gateway answers. */
 export type S3Action =
@@ -19,7 +20,18 @@ export type S3Action =
   | 'UploadPart'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
-  | 'ListParts';
+  | 'ListParts'
+  | 'GetBucketCors'
+  | 'PutBucketCors'
+  | 'DeleteBucketCors'
+  /** A browser's CORS preflight (`OPTIONS`): answered from the bucket's rules, never authenticated. */
+  | 'CorsPreflight'
+  | 'CopyObject'
+  | 'UploadPartCopy'
+  | 'GetObjectAttributes'
+  | 'GetBucketVersioning'
+  | 'PutBucketVersioning'
+  | 'ListObjectVersions';
 
 /** A parsed request: what is asked of which bucket and key. Produced without I/O. */
 export interface S3Operation {
@@ -38,10 +50,10 @@ export interface S3Operation {
 
 /** Sub-resources S3 has but the gateway does not serve: answered 501 NotImplemented, never 404. */
 const UNSUPPORTED_SUBRESOURCES = [
-  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'encryption', 'intelligent-tiering', 'inventory',
+  'accelerate', 'acl', 'analytics', 'encryption', 'intelligent-tiering', 'inventory',
   'legal-hold', 'lifecycle', 'logging', 'metadataTable', 'metrics', 'notification', 'object-lock',
   'ownershipControls', 'policy', 'policyStatus', 'publicAccessBlock', 'replication', 'requestPayment',
-  'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'versioning', 'versionId', 'versions', 'website',
+  'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'website',
 ] as const;
 
 const MAX_KEY_BYTES = 1024;
@@ -77,10 +89,13 @@ export function parseS3Operation(request: Request, baseDomain = ''): S3Operation
   if (unsupported) {
     throw new S3Error('NotImplemented', `The ${unsupported} sub-resource is not implemented by this gateway.`);
   }
+  const versionId = query.get('versionId');
+  if (key !== undefined && versionId !== null) assertNullVersionId(versionId);
   return { ...base, action: chooseAction(request.method, bucket, key, query, request.headers) };
 }
 
 function chooseAction(method: string, bucket: string | undefined, key: string | undefined, query: URLSearchParams, headers: Headers): S3Action {
+  if (method === 'OPTIONS' && bucket !== undefined) return 'CorsPreflight';
   if (bucket === undefined) {
     if (method === 'GET') return 'ListBuckets';
     throw methodNotAllowed(method, 'the service');
@@ -89,14 +104,18 @@ function chooseAction(method: string, bucket: string | undefined, key: string | 
     switch (method) {
       case 'GET':
         if (query.has('location')) return 'GetBucketLocation';
+        if (query.has('versioning')) return 'GetBucketVersioning';
+        if (query.has('versions')) return 'ListObjectVersions';
+        if (query.has('cors')) return 'GetBucketCors';
         if (query.has('uploads')) return 'ListMultipartUploads';
         return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
       case 'HEAD':
         return 'HeadBucket';
       case 'PUT':
-        return 'CreateBucket';
+        if (query.has('versioning')) return 'PutBucketVersioning';
+        return query.has('cors') ? 'PutBucketCors' : 'CreateBucket';
       case 'DELETE':
-        return 'DeleteBucket';
+        return query.has('cors') ? 'DeleteBucketCors' : 'DeleteBucket';
       case 'POST':
         if (query.has('delete')) return 'DeleteObjects';
     }
@@ -104,14 +123,13 @@ function chooseAction(method: string, bucket: string | undefined, key: string | 
   }
   switch (method) {
     case 'GET':
+      if (query.has('attributes')) return 'GetObjectAttributes';
       return query.has('uploadId') ? 'ListParts' : 'GetObject';
     case 'HEAD':
       return 'HeadObject';
     case 'PUT':
-      if (headers.has('x-amz-copy-source')) {
-        throw new S3Error('NotImplemented', 'CopyObject and UploadPartCopy are not implemented yet.');
-      }
-      return query.has('uploadId') || query.has('partNumber') ? 'UploadPart' : 'PutObject';
+      if (query.has('uploadId') || query.has('partNumber')) return headers.has('x-amz-copy-source') ? 'UploadPartCopy' : 'UploadPart';
+      return headers.has('x-amz-copy-source') ? 'CopyObject' : 'PutObject';
     case 'POST':
       if (query.has('uploads')) return 'CreateMultipartUpload';
       if (query.has('uploadId')) return 'CompleteMultipartUpload';
@@ -127,7 +145,7 @@ function methodNotAllowed(method: string, target: string): S3Error {
 }
 
 /** `my.bucket.s3.example.com` with base domain `s3.example.com` → `my.bucket`. */
-function bucketFromHost(host: string, baseDomain: string): string | undefined {
+export function bucketFromHost(host: string, baseDomain: string): string | undefined {
   if (!baseDomain) return undefined;
   const hostname = host.replace(/:\d+$/, '').toLowerCase();
   const suffix = '.' + baseDomain.toLowerCase();

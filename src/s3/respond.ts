@@ -1,5 +1,5 @@
 import { isS3Error, S3Error } from './errors';
-import { buildXml } from './xml';
+import { buildXml, xmlHeaders } from './xml';
 
 /** S3-style request id: 16 upper-case hex characters. */
 export function newRequestId(): string {
@@ -22,7 +22,7 @@ export function withRequestId(response: Response, requestId: string): Response {
  */
 export function errorResponse(error: unknown, resource: string, requestId: string, method: string): Response {
   const e = isS3Error(error) ? error : internalError(error, requestId);
-  const headers = new Headers({ 'content-type': 'application/xml', 'x-amz-request-id': requestId, 'x-amz-id-2': requestId });
+  const headers = xmlHeaders({ 'x-amz-request-id': requestId, 'x-amz-id-2': requestId });
   if (e.code === 'MethodNotAllowed') headers.set('allow', 'GET, HEAD, PUT, POST, DELETE');
   // HEAD responses carry no body; clients read the status (and x-amz-error-code, which some log).
   if (method === 'HEAD') {

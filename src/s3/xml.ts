@@ -15,9 +15,20 @@ export function buildXml(document: Record<string, unknown>): string {
   return '<?xml version="1.0" encoding="UTF-8"?>\n' + builder.build(document);
 }
 
-export function xmlResponse(document: Record<string, unknown>, init: ResponseInit = {}): Response {
-  const headers = new Headers(init.headers);
+/**
+ * Headers of every XML document the gateway answers with. S3 never compresses its answers, and
+ * some clients (rclone) ask for gzip yet cannot read a gzipped error; Cloudflare's edge (and
+ * wrangler dev) leaves alone a response that names its encoding.
+ */
+export function xmlHeaders(init?: HeadersInit): Headers {
+  const headers = new Headers(init);
   headers.set('content-type', 'application/xml');
+  headers.set('content-encoding', 'identity');
+  return headers;
+}
+
+export function xmlResponse(document: Record<string, unknown>, init: ResponseInit = {}): Response {
+  const headers = xmlHeaders(init.headers);
   return new Response(buildXml(document), { ...init, headers });
 }
 

@@ -249,3 +249,16 @@ describe('identify: presigned URLs', () => {
     expect(error.extra.HeadersNotSigned).toBe('x-amz-meta-injected');
   });
 });
+
+describe('identify: headers the edge rewrites', () => {
+  it('accepts a signed Accept-Encoding that the runtime widened with br', async () => {
+    const request = await signed({ headers: { 'accept-encoding': 'gzip' } });
+    const { principal } = await run(withHeader(request, 'accept-encoding', 'br, gzip'));
+    expect(principal.kind).toBe('access-key');
+  });
+  it('still refuses an Accept-Encoding changed in any other way', async () => {
+    const request = await signed({ headers: { 'accept-encoding': 'gzip' } });
+    await expectS3Error(run(withHeader(request, 'accept-encoding', 'deflate')), 'SignatureDoesNotMatch');
+    await expectS3Error(run(withHeader(request, 'accept-encoding', 'br, deflate')), 'SignatureDoesNotMatch');
+  });
+});

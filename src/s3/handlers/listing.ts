@@ -19,7 +19,7 @@ function entries(page: ListPage, encode: NameEncoder, owner: ReturnType<typeof b
   };
 }
 
-function listParams(query: URLSearchParams) {
+export function listParams(query: URLSearchParams) {
   return {
     ...nameEncoder(query),
     prefix: query.get('prefix') ?? '',
@@ -84,7 +84,7 @@ export const listObjects: S3Handler = async (c) => {
   });
 };
 
-function lastName(page: ListPage): string | undefined {
+export function lastName(page: ListPage): string | undefined {
   const key = page.objects.at(-1)?.key;
   const prefix = page.commonPrefixes.at(-1);
   if (key === undefined) return prefix;

@@ -36,7 +36,7 @@ export const createMultipartUpload: S3Handler = async (c) => {
   return xmlResponse({ InitiateMultipartUploadResult: { '@_xmlns': S3_XMLNS, Bucket: bucket.name, Key: key, UploadId: uploadId } });
 };
 
-function partNumberOf(raw: string | null | undefined): number {
+export function partNumberOf(raw: string | null | undefined): number {
   const n = raw !== null && raw !== undefined && /^\d{1,5}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
   if (!(n >= 1 && n <= MAX_PART_NUMBER)) {
     throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, {

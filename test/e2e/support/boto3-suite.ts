@@ -1,16 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boto3Current, boto3Legacy, type Client } from './support/clients';
-import { MiB, removeDir, tempDir } from './support/files';
-import { admin, gateway, uniqueBucket } from './support/gateway';
-import { clientEnv, succeed } from './support/process';
+import type { Client } from './clients';
+import { MiB, removeDir, tempDir } from './files';
+import { admin, gateway, uniqueBucket } from './gateway';
+import { clientEnv, succeed } from './process';
 
-const SCRIPT = fileURLToPath(new URL('python/boto3_checks.py', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('../python/boto3_checks.py', import.meta.url));
 
-/** boto3 1.26 (Debian) signs payloads only; ≥ 1.36 adds CRC checksums by default. */
-const interpreters: Client[] = await Promise.all([boto3Current(), boto3Legacy()]);
-
-describe.each(interpreters)('$label', (python) => {
+/**
+ * The boto3 suite, declared once and run by one test file per interpreter (boto3-current.test.ts,
+ * boto3-legacy.test.ts): boto3 1.26 (Debian) signs payloads only; ≥ 1.36 adds CRC checksums by default.
+ * The Python script runs every check and prints JSON; each test asserts on one check's record.
+ */
+export const describeBoto3 = (python: Client) => describe(python.label, () => {
   const legacy = python.version.startsWith('1.2');
   let work: string;
   let results: Record<string, any>;

@@ -1,0 +1,4 @@
+import { describeBoto3 } from './support/boto3-suite';
+import { boto3Current } from './support/clients';
+
+describeBoto3(await boto3Current());
