@@ -10,7 +10,8 @@
  *   a) 1 KiB GETs, SigV4-signed through the gateway vs raw from the bare Worker: req/s, p50, p99,
  *      workerd CPU per request, and the ratios;
  *   b) PUTs of a generated body (64 MiB, then 1 GiB) to each side while sampling workerd's RSS:
- *      the gateway's memory must not grow with object size beyond what the bare Worker's does;
+ *      the gateway's memory must not grow with object size beyond what the bare Worker's does
+ *      (these run first, before the baseline starts: lib/main.mjs says why);
  * prints a table and writes bench/results/latest.json. Servers are stopped at the end, on error
  * and on SIGINT/SIGTERM; --keep leaves the temporary directory (logs, state) for inspection.
  * Exit status 1 when a step fails or the gateway's memory grows with object size.

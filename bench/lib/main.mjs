@@ -72,23 +72,30 @@ async function run(options) {
   // A private dev registry: other `wrangler dev` sessions on the machine cannot make ours reload.
   process.env.WRANGLER_REGISTRY_PATH = join(workDir, 'registry');
   const [gatewayPort, baselinePort] = await distinctFreePorts();
-  console.log(`bench: starting gateway on :${gatewayPort} and baseline on :${baselinePort} (work dir ${workDir})`);
-  const [gateway, baseline] = await allStarted([
+
+  // Local R2 keeps a bucket in one SQLite file, which two workerd processes must not use while one
+  // of them writes (runs that overlapped lost a workerd or hung a request). So the gateway does all
+  // its writing before the baseline exists; the baseline writes only to its own bucket; and the
+  // GETs, where both read the shared bucket, come last.
+  console.log(`bench: starting the gateway on :${gatewayPort} (work dir ${workDir})`);
+  const gateway = await started(
     startGateway({ port: gatewayPort, persistTo, infoPath: join(workDir, 'gateway-info.json'), logPath: join(workDir, 'gateway.log') }),
-    startBaseline({ port: baselinePort, persistTo, logPath: join(workDir, 'baseline.log') }),
-  ]);
-
+  );
   const r2Key = await seedObject(gateway);
-  const targets = { gateway: gatewayTarget(gateway, OBJECT_KEY), baseline: baselineTarget(baseline, r2Key) };
-  await assertSameObject(gateway, targets.baseline, r2Key);
+  const gatewaySide = gatewayTarget(gateway, OBJECT_KEY);
+  console.log('bench: uploads through the gateway');
+  const gatewayUploads = await measureUploads(gatewaySide, options.uploadBytes);
 
+  console.log(`bench: starting the baseline on :${baselinePort}`);
+  const baseline = await started(startBaseline({ port: baselinePort, persistTo, logPath: join(workDir, 'baseline.log') }));
+  const baselineSide = baselineTarget(baseline, r2Key);
+  console.log('bench: uploads to the baseline');
+  const baselineUploads = await measureUploads(baselineSide, options.uploadBytes);
+  const uploads = { gateway: gatewayUploads, baseline: baselineUploads };
+
+  await assertSameObject(gateway, baselineSide, r2Key);
   console.log('bench: GETs');
-  const get = await measureGets([targets.baseline, targets.gateway], options);
-  const uploads = {};
-  for (const target of [targets.gateway, targets.baseline]) {
-    console.log(`bench: uploads to ${target.label}`);
-    uploads[target.label] = await measureUploads(target, options.uploadBytes);
-  }
+  const get = await measureGets([baselineSide, gatewaySide], options);
 
   const results = {
     date: new Date().toISOString(),
@@ -173,13 +180,11 @@ async function assertSameObject(gateway, baseline, r2Key) {
   }
 }
 
-/** Awaits every start; servers that came up are stopped at cleanup even if another failed. */
-async function allStarted(starts) {
-  const settled = await Promise.allSettled(starts);
-  for (const s of settled) if (s.status === 'fulfilled') resources.push(s.value);
-  const failed = settled.find((s) => s.status === 'rejected');
-  if (failed) throw /** @type {PromiseRejectedResult} */ (failed).reason;
-  return settled.map((s) => /** @type {PromiseFulfilledResult<any>} */ (s).value);
+/** Awaits a server's start and registers it to be stopped at cleanup. */
+async function started(start) {
+  const server = await start;
+  resources.push(server);
+  return server;
 }
 
 async function distinctFreePorts() {

@@ -28,6 +28,22 @@ export function isAllowed(policies: readonly (readonly PolicyStatement[])[], req
 
 /** `*` matches any run of characters (including `/`), `?` exactly one; everything else is literal. */
 export function globMatch(pattern: string, value: string): boolean {
+  let p = globWalk(pattern, value);
+  if (p === -1) return false;
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
+}
+
+/** Can `pattern` match some string that starts with `prefix`? (Once the prefix is consumed, a suitable continuation always exists.) */
+export function globCanMatchPrefix(pattern: string, prefix: string): boolean {
+  return globWalk(pattern, prefix) !== -1;
+}
+
+/**
+ * The classic wildcard walk with single-star backtracking: consumes all of `value` and returns
+ * the pattern position reached, or -1 when `value` cannot be a prefix of any match.
+ */
+function globWalk(pattern: string, value: string): number {
   let p = 0;
   let v = 0;
   let starP = -1;
@@ -43,9 +59,8 @@ export function globMatch(pattern: string, value: string): boolean {
       p = starP + 1;
       v = ++starV;
     } else {
-      return false;
+      return -1;
     }
   }
-  while (p < pattern.length && pattern[p] === '*') p++;
-  return p === pattern.length;
+  return p;
 }

@@ -1,5 +1,5 @@
 import { authorize } from '../auth/authorize';
-import { globMatch } from '../auth/policy';
+import { globCanMatchPrefix, globMatch } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import type { BucketConfig } from '../registry/schemas';
 
@@ -22,34 +22,7 @@ export function mayUseBucket(principal: Principal, bucket: BucketConfig): boolea
       (s) =>
         s.effect === 'allow' &&
         s.actions.some((a) => OBJECT_ACTIONS.some((action) => globMatch(a.toLowerCase(), action.toLowerCase()))) &&
-        s.resources.some((r) => globCanMatchWithin(r, inside)),
+        s.resources.some((r) => globCanMatchPrefix(r, inside)),
     ),
   );
-}
-
-/**
- * Can `pattern` (`*` any run, `?` one character) match some string that starts with `prefix`?
- * The usual greedy glob walk over `prefix` alone: if the whole prefix is consumed, the rest of the
- * pattern can always be satisfied by a suitable continuation.
- */
-export function globCanMatchWithin(pattern: string, prefix: string): boolean {
-  let p = 0;
-  let v = 0;
-  let starP = -1;
-  let starV = 0;
-  while (v < prefix.length) {
-    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === prefix[v])) {
-      p++;
-      v++;
-    } else if (p < pattern.length && pattern[p] === '*') {
-      starP = p++;
-      starV = v;
-    } else if (starP !== -1) {
-      p = starP + 1;
-      v = ++starV;
-    } else {
-      return false;
-    }
-  }
-  return true;
 }

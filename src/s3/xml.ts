@@ -1,4 +1,5 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { readBoundedBytes } from '../lib/bounded-body';
 import { S3Error } from './errors';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -38,25 +39,8 @@ export function xmlResponse(document: Record<string, unknown>, init: ResponseIni
  */
 export async function readXmlBody(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string> {
   if (!body) throw new S3Error('MalformedXML', 'The request body is empty.');
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new S3Error('MaxMessageLengthExceeded', `Your request was too big: the limit is ${maxBytes} bytes.`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
-  }
+  const bytes = await readBoundedBytes(body, maxBytes);
+  if (!bytes) throw new S3Error('MaxMessageLengthExceeded', `Your request was too big: the limit is ${maxBytes} bytes.`);
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {

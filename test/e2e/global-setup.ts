@@ -27,7 +27,9 @@ export default async function setup(project: TestProject) {
   const dev = spawn(
     process.execPath,
     // ALLOW_INSECURE_ISSUERS: the STS tests' OIDC issuer (test/oidc/issuer.ts) is http on 127.0.0.1.
-    ['scripts/dev.mjs', '--port', String(port), '--persist-to', join(dir, 'state'), '--info-file', infoFile, '--var', 'ALLOW_INSECURE_ISSUERS:true'],
+    // BASE_DOMAIN=localhost: `<bucket>.localhost:<port>` is virtual-hosted (addressing.test.ts, browser.test.ts);
+    // clients reach `127.0.0.1:<port>` path-style as before.
+    ['scripts/dev.mjs', '--port', String(port), '--persist-to', join(dir, 'state'), '--info-file', infoFile, '--var', 'ALLOW_INSECURE_ISSUERS:true', '--var', 'BASE_DOMAIN:localhost'],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   dev.stdout?.pipe(log);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { globCanMatchWithin } from '../../src/s3/bucket-visibility';
+import { globCanMatchPrefix } from '../../src/auth/policy';
 import { compareNames, decodeContinuationToken, encodeContinuationToken, nameEncoder, parseMaxEntries, s3UrlEncode } from '../../src/s3/list-params';
 
 function code(f: () => unknown): string | undefined {
@@ -71,7 +71,7 @@ describe('compareNames', () => {
   });
 });
 
-describe('globCanMatchWithin', () => {
+describe('globCanMatchPrefix', () => {
   it.each([
     ['demo/reports/*', 'demo/', true],
     ['demo/*', 'demo/', true],
@@ -82,6 +82,6 @@ describe('globCanMatchWithin', () => {
     ['demo-2/*', 'demo/', false],
     ['d?mo/x', 'demo/', true],
   ])('%s within %s → %s', (pattern, prefix, expected) => {
-    expect(globCanMatchWithin(pattern, prefix)).toBe(expected);
+    expect(globCanMatchPrefix(pattern, prefix)).toBe(expected);
   });
 });

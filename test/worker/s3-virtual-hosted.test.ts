@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import worker from '../../src/index';
+import { createApp } from '../../src/app';
 import { bucketOwnerStatements, createAccessKey, createBucket } from './helpers/fixtures';
 import { type Credentials, sdkError } from './helpers/s3-client';
 
@@ -16,9 +16,10 @@ import { type Credentials, sdkError } from './helpers/s3-client';
 const BASE_DOMAIN = 's3.test';
 
 /** The Worker with BASE_DOMAIN configured, as a deployment that enables virtual-hosted style runs it. */
+const app = createApp();
 async function gatewayFetch(request: Request): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request, { ...env, BASE_DOMAIN }, ctx);
+  const response = await app.fetch(request, { ...env, BASE_DOMAIN }, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

@@ -1,0 +1,79 @@
+import { readdir, readFile } from 'node:fs/promises';
+
+interface ProcessEntry {
+  pid: number;
+  ppid: number;
+  comm: string;
+  cmdline: string[];
+}
+
+async function processes(): Promise<ProcessEntry[]> {
+  const found: ProcessEntry[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
+      found.push({ pid: Number(entry), ppid, comm, cmdline });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+/**
+ * The workerd processes of the e2e gateway on `port`: descendants of the `scripts/dev.mjs --port
+ * <port>` process that global-setup started (bench/lib/processes.mjs finds them the same way).
+ */
+export async function gatewayWorkerdPids(port: number): Promise<number[]> {
+  const all = await processes();
+  const root = all.find((p) => p.cmdline.some((a) => a.endsWith('scripts/dev.mjs')) && p.cmdline.join(' ').includes(`--port ${port}`));
+  if (!root) throw new Error(`no scripts/dev.mjs process for port ${port}`);
+  const descendants = new Set([root.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of all) {
+      if (!descendants.has(p.pid) && descendants.has(p.ppid)) {
+        descendants.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return all.filter((p) => descendants.has(p.pid) && p.comm === 'workerd').map((p) => p.pid);
+}
+
+export async function rssBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!match) throw new Error(`workerd ${pid} has no VmRSS (exited?)`);
+  return Number(match[1]) * 1024;
+}
+
+/** Samples the summed RSS of `pids` every `intervalMs` until stop(); each sample is (epoch ms, bytes). */
+export function sampleRss(pids: number[], intervalMs = 100): { stop(): Promise<[number, number][]> } {
+  const samples: [number, number][] = [];
+  let running = true;
+  // A failed read (workerd restarted: wrangler dev reloads when a watched source changes) ends
+  // sampling and is reported by stop(): the measurement would no longer be of one process.
+  const loop = (async () => {
+    while (running) {
+      const values = await Promise.all(pids.map(rssBytes));
+      samples.push([Date.now(), values.reduce((a, b) => a + b, 0)]);
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  })().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  return {
+    async stop() {
+      running = false;
+      const failure = await loop;
+      if (failure) throw failure;
+      return samples;
+    },
+  };
+}
