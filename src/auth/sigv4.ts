@@ -74,28 +74,6 @@ export function canonicalQueryString(rawQuery: string, omit?: string): string {
   return pairs.map(([n, v]) => `${n}=${v}`).join('&');
 }
 
-/**
- * Encodings the Workers runtime and Cloudflare's edge add to a request's Accept-Encoding before
- * the Worker sees it (`gzip` arrives as `br, gzip`). A client that signed its own value (rclone
- * signs every header) is checked against the value with those additions removed as well.
- */
-const EDGE_ADDED_ENCODINGS = new Set(['br', 'zstd']);
-
-/** The request as received, then (if Accept-Encoding was signed and rewritten) as the client most likely sent it. */
-export function signedHeaderCandidates(request: SignedRequest, signedHeaders: readonly string[]): SignedRequest[] {
-  const seen = signedHeaders.includes('accept-encoding') ? request.headers.get('accept-encoding') : null;
-  if (!seen) return [request];
-  const original = seen
-    .split(',')
-    .map((token) => token.trim())
-    .filter((token) => !EDGE_ADDED_ENCODINGS.has(token.split(';')[0]!.trim().toLowerCase()))
-    .join(', ');
-  if (original === '' || original === seen) return [request];
-  const headers = new Headers(request.headers);
-  headers.set('accept-encoding', original);
-  return [request, { ...request, headers }];
-}
-
 /** `name:value\n` for each signed header, in the client's SignedHeaders order, values trimmed and inner whitespace runs collapsed. */
 export function canonicalHeaders(request: SignedRequest, signedHeaders: readonly string[]): string {
   return signedHeaders

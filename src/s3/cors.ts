@@ -22,8 +22,8 @@ export type PreflightOutcome =
 /** The Vary S3 sends with every CORS answer, so shared caches never mix origins. */
 const PREFLIGHT_VARY = 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method';
 
-/** Reads the preflight's questions from an OPTIONS request; undefined when it is not a CORS preflight. */
-export function preflightOf(headers: Headers): CorsPreflight | { origin: string | null; method: string | null } {
+/** Reads the preflight's questions from an OPTIONS request; without `headers` when Origin or the method is missing. */
+function preflightOf(headers: Headers): CorsPreflight | { origin: string | null; method: string | null } {
   const origin = headers.get('origin');
   const method = headers.get('access-control-request-method');
   if (origin === null || method === null) return { origin, method };

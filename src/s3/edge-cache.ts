@@ -52,8 +52,8 @@ export async function withEdgeCache(c: S3Context, handler: S3Handler): Promise<R
   const served = new Response(response.body, response);
   served.headers.set(EDGE_CACHE_HEADER, 'miss');
   const size = Number(served.headers.get('content-length'));
-  if (served.status === 200 && !range && size <= TEE_LIMIT_BYTES && !hasConditions(c.request.headers)) {
-    const [toClient, toCache] = served.body!.tee();
+  if (served.status === 200 && served.body && !range && size <= TEE_LIMIT_BYTES && !hasConditions(c.request.headers)) {
+    const [toClient, toCache] = served.body.tee();
     c.executionCtx.waitUntil(store(key, new Response(toCache, served), c.bucket!.cacheTtl).catch(cacheFailed));
     return new Response(toClient, served);
   }

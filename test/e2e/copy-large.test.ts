@@ -71,7 +71,7 @@ describe('cross-backend CopyObject, 150 MiB, boto3', () => {
       const baseline = samples.filter(([t]) => t < copy.start * 1000).at(-1)?.[1] ?? samples[0]![1];
       expect(during.length).toBeGreaterThan(3);
       const growth = Math.max(...during) - baseline;
-      console.log(`copy ${copy.start}: ${during.length} samples, peak growth ${(growth / MiB).toFixed(1)} MiB over ${(baseline / MiB).toFixed(1)} MiB`);
+      console.log(`copy ${copy.start} (${copy.retries} retries): ${during.length} samples, peak growth ${(growth / MiB).toFixed(1)} MiB over ${(baseline / MiB).toFixed(1)} MiB`);
       expect(growth).toBeLessThan(MAX_GROWTH);
     }
   });

@@ -1,6 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { env, SELF } from 'cloudflare:test';
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app';
 import { bucketWithClient } from './helpers/fixtures';
 import { ENDPOINT, errorCode, signedFetch } from './helpers/s3-client';
 
@@ -66,6 +67,30 @@ describe('edge cache for anonymous GETs of public-read buckets', () => {
     expect(beyond.status).toBe(416);
     expect(beyond.headers.get(CACHE)).toBeNull();
     expect(await errorCode(beyond)).toBe('InvalidRange');
+  });
+
+  it('fills the cache after a ranged miss, from a whole read off the client path', async () => {
+    const { path } = await publicObject('ec-range-miss', 60);
+    const first = await anonymousGet(path, { range: 'bytes=0-5' });
+    expect(first.status).toBe(206);
+    expect(first.headers.get(CACHE)).toBe('miss');
+    expect(await first.text()).toBe('cached');
+    const hit = await untilHit(path);
+    expect(hit.status).toBe(200);
+    expect(await hit.text()).toBe('cached bytes 0123456789');
+  });
+
+  it('shares one entry between path-style and virtual-hosted requests', async () => {
+    const { bucket, path } = await publicObject('ec-vhost', 60);
+    await (await untilHit(path)).body?.cancel();
+    await overwriteInStorage(bucket, 'obj.txt', 'changed behind the cache');
+    const app = createApp();
+    const ctx = createExecutionContext();
+    // The cache key names the base domain: path-style requests here use it as their host.
+    const virtual = await app.fetch(new Request(`https://${bucket}.gateway.test/obj.txt`), { ...env, BASE_DOMAIN: 'gateway.test' }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(virtual.headers.get(CACHE)).toBe('hit');
+    expect(await virtual.text()).toBe('cached bytes 0123456789');
   });
 
   it('revalidates from the cache: 304 on If-None-Match / If-Modified-Since, 412 on a failed If-Match', async () => {
@@ -148,5 +173,24 @@ describe('edge cache for anonymous GETs of public-read buckets', () => {
     expect(r.status).toBe(403);
     expect(r.headers.get(CACHE)).toBeNull();
     expect(await errorCode(r)).toBe('AccessDenied');
+  });
+});
+
+describe('anonymous reads of public objects, straight from the backend (cacheTtl 0)', () => {
+  it('answers HEAD with validators and Accept-Ranges, revalidates with 304, serves Range', async () => {
+    const { path, etag } = await publicObject('anon-reads', 0);
+    const head = await SELF.fetch(`${ENDPOINT}${path}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('etag')).toBe(etag);
+    expect(head.headers.get('accept-ranges')).toBe('bytes');
+    const lastModified = head.headers.get('last-modified')!;
+    expect(lastModified).toMatch(/GMT$/);
+    expect((await anonymousGet(path, { 'if-none-match': etag })).status).toBe(304);
+    expect((await anonymousGet(path, { 'if-modified-since': lastModified })).status).toBe(304);
+    const part = await anonymousGet(path, { range: 'bytes=-10' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 13-22/23');
+    expect(part.headers.get(CACHE)).toBeNull();
+    expect(await part.text()).toBe('0123456789');
   });
 });
