@@ -52,28 +52,38 @@ export async function rssBytes(pid: number): Promise<number> {
   return Number(match[1]) * 1024;
 }
 
-/** Samples the summed RSS of `pids` every `intervalMs` until stop(); each sample is (epoch ms, bytes). */
-export function sampleRss(pids: number[], intervalMs = 100): { stop(): Promise<[number, number][]> } {
-  const samples: [number, number][] = [];
+export interface RssSamples {
+  /** (epoch ms, summed RSS bytes), in time order. */
+  samples: [number, number][];
+  /**
+   * When a process vanished and sampling stopped (wrangler dev restarts workerd on reload): only
+   * the time before it measured the same processes.
+   */
+  lostAt?: number;
+}
+
+/** Samples the summed RSS of `pids` every `intervalMs` until stop(). */
+export function sampleRss(pids: number[], intervalMs = 100): { stop(): Promise<RssSamples> } {
+  const result: RssSamples = { samples: [] };
   let running = true;
-  // A failed read (workerd restarted: wrangler dev reloads when a watched source changes) ends
-  // sampling and is reported by stop(): the measurement would no longer be of one process.
   const loop = (async () => {
     while (running) {
-      const values = await Promise.all(pids.map(rssBytes));
-      samples.push([Date.now(), values.reduce((a, b) => a + b, 0)]);
+      let values: number[];
+      try {
+        values = await Promise.all(pids.map(rssBytes));
+      } catch {
+        result.lostAt = Date.now();
+        return;
+      }
+      result.samples.push([Date.now(), values.reduce((a, b) => a + b, 0)]);
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
-  })().then(
-    () => undefined,
-    (error: unknown) => error,
-  );
+  })();
   return {
     async stop() {
       running = false;
-      const failure = await loop;
-      if (failure) throw failure;
-      return samples;
+      await loop;
+      return result;
     },
   };
 }
