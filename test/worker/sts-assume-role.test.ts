@@ -1,4 +1,5 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { sdkError } from './helpers/s3-client';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBucket } from './helpers/fixtures';
@@ -18,15 +19,7 @@ beforeAll(async () => {
   ]);
 });
 
-async function s3Error(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof S3ServiceException) return error.name;
-    throw error;
-  }
-  throw new Error('expected the S3 call to fail');
-}
+const s3Error = async (call: Promise<unknown>): Promise<string> => (await sdkError(call)).code;
 
 describe('AssumeRoleWithWebIdentity → S3 → GetCallerIdentity', () => {
   it('answers the AWS document with credentials that work on S3 within the role', async () => {

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { env, SELF } from 'cloudflare:test';
 import { AwsClient } from 'aws4fetch';
 import { base64url } from 'jose';
@@ -8,7 +8,7 @@ import { stsKeyring } from '../../src/sts/keys';
 import { mintSessionCredentials } from '../../src/sts/session-credentials';
 import { admin } from './admin-client';
 import { bucketOwnerStatements, createAccessKey, createBucket } from './helpers/fixtures';
-import { s3Client } from './helpers/s3-client';
+import { s3Client, sdkError } from './helpers/s3-client';
 import { assumeRole, createRole, githubClaims, type Issuer, newIssuer, registerIdp, type SessionCredentials, sessionS3Client } from './helpers/sts';
 
 /** Session credentials on S3 and on GetCallerIdentity: every way they can be wrong, and revocation. */
@@ -34,15 +34,7 @@ async function session(statements = readWrite(), claims: Record<string, unknown>
   return { role, creds: credentials };
 }
 
-async function s3Error(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof S3ServiceException) return error.name;
-    throw error;
-  }
-  throw new Error('expected the S3 call to fail');
-}
+const s3Error = async (call: Promise<unknown>): Promise<string> => (await sdkError(call)).code;
 
 const read = (c: Pick<SessionCredentials, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>) =>
   sessionS3Client(c).send(new GetObjectCommand({ Bucket: bucket, Key: 'data/readme.txt' }));
