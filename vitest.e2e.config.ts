@@ -10,9 +10,11 @@ export default defineConfig({
     include: ['test/e2e/**/*.test.ts'],
     globalSetup: ['./test/e2e/global-setup.ts'],
     pool: 'forks',
-    // Three files at a time on two cores: most of a client's time is spent waiting on the gateway
-    // (locally botocore pauses 1 s before each PUT body, see support/aws-cli-suite.ts).
-    maxWorkers: 3,
+    // One file at a time: wrangler dev's local proxy answers 503 "worker restarted mid-request"
+    // when large uploads from several clients saturate the two cores, which would make the
+    // clients' results depend on what else happened to run alongside them.
+    maxWorkers: 1,
+    fileParallelism: false,
     testTimeout: 240_000,
     hookTimeout: 240_000,
   },

@@ -72,6 +72,6 @@ export async function s3(info, { method, key, body, payloadHash, headers, timeou
     const bytes = Buffer.from(await response.arrayBuffer());
     return { status: response.status, headers: response.headers, body: bytes, text: bytes.toString('utf8') };
   } catch (error) {
-    throw new Error(`${method} ${key} through the gateway: ${error instanceof Error ? error.message : error}`);
+    throw new Error(`${method} ${key} through the gateway: ${error instanceof Error ? error.message : error}`, { cause: error });
   }
 }

@@ -42,7 +42,6 @@ function cleanup() {
 }
 
 export async function main(argv) {
-  const options = parseOptions(argv);
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
     process.on(signal, () => {
       console.error(`\nbench: ${signal}, stopping servers`);
@@ -54,8 +53,10 @@ export async function main(argv) {
     cleanup().finally(() => process.exit(1));
   }, TIME_LIMIT_MS).unref();
   try {
-    await run(options);
+    await run(parseOptions(argv));
   } catch (error) {
+    // Once a signal or the time limit is stopping the servers, the run's own failures are the echo of that.
+    if (cleaningUp) return;
     console.error(`bench: ${error instanceof Error ? error.message : error}`);
     if (workDir && !keepWorkDir) console.error("bench: rerun with --keep to keep the servers' logs");
     process.exitCode = 1;
@@ -71,12 +72,12 @@ async function run(options) {
   await mkdir(persistTo);
   // A private dev registry: other `wrangler dev` sessions on the machine cannot make ours reload.
   process.env.WRANGLER_REGISTRY_PATH = join(workDir, 'registry');
-  const [gatewayPort, baselinePort] = await distinctFreePorts();
 
   // Local R2 keeps a bucket in one SQLite file, which two workerd processes must not use while one
-  // of them writes (runs that overlapped lost a workerd or hung a request). So the gateway does all
-  // its writing before the baseline exists; the baseline writes only to its own bucket; and the
-  // GETs, where both read the shared bucket, come last.
+  // of them writes (a run where both wrote lost the baseline's workerd mid-upload). So the gateway
+  // does all its writing before the baseline exists; the baseline writes only to its own bucket;
+  // and the GETs, where both read the shared bucket, come last.
+  const gatewayPort = await freePort();
   console.log(`bench: starting the gateway on :${gatewayPort} (work dir ${workDir})`);
   const gateway = await started(
     startGateway({ port: gatewayPort, persistTo, infoPath: join(workDir, 'gateway-info.json'), logPath: join(workDir, 'gateway.log') }),
@@ -86,6 +87,7 @@ async function run(options) {
   console.log('bench: uploads through the gateway');
   const gatewayUploads = await measureUploads(gatewaySide, options.uploadBytes);
 
+  const baselinePort = await freePort();
   console.log(`bench: starting the baseline on :${baselinePort}`);
   const baseline = await started(startBaseline({ port: baselinePort, persistTo, logPath: join(workDir, 'baseline.log') }));
   const baselineSide = baselineTarget(baseline, r2Key);
@@ -185,14 +187,6 @@ async function started(start) {
   const server = await start;
   resources.push(server);
   return server;
-}
-
-async function distinctFreePorts() {
-  for (;;) {
-    const a = await freePort();
-    const b = await freePort();
-    if (a !== b) return [a, b];
-  }
 }
 
 async function environment() {

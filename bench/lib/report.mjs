@@ -78,6 +78,8 @@ export function table(results, verdict) {
     const m = r.memory[label].runtimeRss;
     lines.push(`  ${label}: peak ${large} / ${small} = ${m.largeOverSmall.toFixed(2)} (${signed(m.growth)} MiB)`);
   }
+  const stalls = ['gateway', 'baseline'].flatMap((label) => uploads[label].filter((u) => u.verificationStalls > 0).map((u) => `${label} ${size(u.bytes)}`));
+  if (stalls.length > 0) lines.push(`  (wrangler's proxy left the first request after an upload unanswered, retried: ${stalls.join(', ')})`);
   lines.push(
     `  gateway growth beyond the baseline's (the local R2 simulator's): ${signed(r.rssGrowthBeyondBaseline)} MiB; upload throughput ${x(r.uploadThroughput)} baseline`,
     `  → gateway memory ${r.memoryFlat ? 'does not grow with object size' : 'GROWS WITH OBJECT SIZE'}`,

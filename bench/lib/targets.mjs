@@ -10,8 +10,8 @@ import { s3, signS3 } from './gateway.mjs';
  *   workerd: { runtime: number, proxy: number | undefined },
  *   prepareGets(count: number): Promise<PreparedRequest[]>,
  *   prepareUpload(name: string): Promise<PreparedRequest>,
- *   head(name: string): Promise<{ status: number, contentLength: number | null }>,
- *   remove(name: string): Promise<number>,
+ *   head(name: string, timeoutMs?: number): Promise<{ status: number, contentLength: number | null }>,
+ *   remove(name: string, timeoutMs?: number): Promise<number>,
  * }} Target
  */
 
@@ -24,8 +24,8 @@ export function gatewayTarget(gateway, objectKey) {
   const { info } = gateway;
   let seq = 0;
   const uploadKey = (name) => `bench/${name}`;
-  const head = async (name) => {
-    const response = await s3(info, { method: 'HEAD', key: uploadKey(name) });
+  const head = async (name, timeoutMs) => {
+    const response = await s3(info, { method: 'HEAD', key: uploadKey(name), timeoutMs });
     return { status: response.status, contentLength: contentLengthOf(response.headers) };
   };
   return {
@@ -40,7 +40,7 @@ export function gatewayTarget(gateway, objectKey) {
     },
     prepareUpload: (name) => signS3(info, { method: 'PUT', key: uploadKey(name), payloadHash: 'UNSIGNED-PAYLOAD' }),
     head,
-    remove: async (name) => (await s3(info, { method: 'DELETE', key: uploadKey(name) })).status,
+    remove: async (name, timeoutMs) => (await s3(info, { method: 'DELETE', key: uploadKey(name), timeoutMs })).status,
   };
 }
 
@@ -48,13 +48,13 @@ export function gatewayTarget(gateway, objectKey) {
 export function baselineTarget(baseline, r2Key) {
   const url = (binding, key) => `${baseline.url}/${binding}/${key.split('/').map(encodeURIComponent).join('/')}`;
   const uploadUrl = (name) => url('UPLOADS', `bench/${name}`);
-  const send = async (method, name) => {
+  const send = async (method, name, timeoutMs = 30_000) => {
     try {
-      const response = await fetch(uploadUrl(name), { method, signal: AbortSignal.timeout(30_000) });
+      const response = await fetch(uploadUrl(name), { method, signal: AbortSignal.timeout(timeoutMs) });
       await response.arrayBuffer();
       return response;
     } catch (error) {
-      throw new Error(`${method} ${uploadUrl(name)}: ${error instanceof Error ? error.message : error}`);
+      throw new Error(`${method} ${uploadUrl(name)}: ${error instanceof Error ? error.message : error}`, { cause: error });
     }
   };
   return {
@@ -64,11 +64,11 @@ export function baselineTarget(baseline, r2Key) {
       return Array.from({ length: count }, () => ({ url: url('STORAGE', r2Key), headers: {} }));
     },
     prepareUpload: async (name) => ({ url: uploadUrl(name), headers: {} }),
-    async head(name) {
-      const response = await send('HEAD', name);
+    async head(name, timeoutMs) {
+      const response = await send('HEAD', name, timeoutMs);
       return { status: response.status, contentLength: contentLengthOf(response.headers) };
     },
-    remove: async (name) => (await send('DELETE', name)).status,
+    remove: async (name, timeoutMs) => (await send('DELETE', name, timeoutMs)).status,
   };
 }
 

@@ -1,6 +1,7 @@
 import { authorize, IAM_ACTION } from '../auth/authorize';
 import { identify } from '../auth/identify';
-import { ANONYMOUS } from '../auth/principal';
+import type { RequestBody } from '../auth/identity';
+import { ANONYMOUS, type Principal } from '../auth/principal';
 import { openBackend } from '../backends/open';
 import type { Env } from '../env';
 import { getBucket } from '../registry/buckets';
@@ -26,18 +27,20 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
   const now = new Date();
   let resource = new URL(request.url).pathname;
   let bucket: BucketConfig | undefined;
+  let body: RequestBody | null = null;
   try {
     const op = parseS3Operation(request, env.BASE_DOMAIN);
     resource = op.resource;
     // A CORS preflight never carries credentials: the bucket's rules alone answer it.
-    const { principal, body } =
+    let principal: Principal;
+    ({ principal, body } =
       op.action === 'CorsPreflight'
         ? { principal: ANONYMOUS, body: null }
         : await identify(request, op.rawPath, credentialStore(env), {
             now,
             region: env.REGION ?? 'auto',
             virtualHostBucket: op.addressing === 'virtual' ? op.bucket : undefined,
-          });
+          }));
     bucket = op.bucket !== undefined && op.action !== 'CreateBucket' ? await resolveBucket(env, op.bucket) : undefined;
 
     if (bucket && !AUTHORIZED_BY_HANDLER.has(op.action) && !authorize(principal, IAM_ACTION[op.action], bucket, op.key)) {
@@ -58,6 +61,10 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
     return withCors(withRequestId(await withEdgeCache(c, dispatch), requestId), request, bucket);
   } catch (error) {
     return withCors(errorResponse(error, resource, requestId, request.method), request, bucket);
+  } finally {
+    // A request answered without reading its payload (refused, or a body the operation ignores)
+    // releases it, so the runtime can discard the rest instead of finding it locked.
+    if (body && !request.bodyUsed) body.stream.cancel().catch(() => {});
   }
 }
 

@@ -99,8 +99,8 @@ def check_paginator():
     keys = ["many/%05d.txt" % i for i in range(MANY)]
     # 20 in flight: locally each PUT waits botocore's 1 s for a `100 Continue` workerd never sends
     # (many more make wrangler dev's proxy answer 503 "Your worker restarted mid-request").
-    writer = client(max_pool_connections=20)
-    with ThreadPoolExecutor(max_workers=20) as pool:
+    writer = client(max_pool_connections=12)
+    with ThreadPoolExecutor(max_workers=12) as pool:
         list(pool.map(lambda k: writer.put_object(Bucket=BUCKET, Key=k, Body=k.encode()), keys))
     paginator = s3.get_paginator("list_objects_v2")
     pages = list(paginator.paginate(Bucket=BUCKET, Prefix="many/"))

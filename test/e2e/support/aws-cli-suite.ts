@@ -27,7 +27,7 @@ export const describeAwsCli = (cli: Client) => describe(cli.label, () => {
     // workerd's local HTTP server never answers `Expect: 100-continue`, so botocore waits its 1 s
     // timeout before each PUT body: twice the default requests in flight keep the 1100-key test
     // shorter. (Many more make wrangler dev's proxy answer 503 "Your worker restarted mid-request".)
-    await writeFile(join(work, 'config'), '[default]\ns3 =\n  max_concurrent_requests = 20\n');
+    await writeFile(join(work, 'config'), '[default]\ns3 =\n  max_concurrent_requests = 12\n');
     env = clientEnv({
       AWS_ACCESS_KEY_ID: accessKeyId,
       AWS_SECRET_ACCESS_KEY: secretAccessKey,
