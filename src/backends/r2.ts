@@ -59,15 +59,23 @@ function toR2Conditional(conditions: WriteConditions): Headers {
 
 /**
  * R2 stores only streams of known length: pipe the (verified, unknown-length) body through a
- * FixedLengthStream. `stop` cancels the source when R2 gives up before reading it all.
+ * FixedLengthStream. `stop` cancels the source when R2 gives up before reading it all. `settled`
+ * ends with the copy: answer only after it, or the next request on a kept-alive connection can
+ * find the runtime still pumping this one's body.
  */
-function withKnownLength(body: ReadableStream<Uint8Array>, length: number): { stream: ReadableStream<Uint8Array>; stop(): void } {
+function withKnownLength(body: ReadableStream<Uint8Array>, length: number): { stream: ReadableStream<Uint8Array>; settled: Promise<void>; stop(): Promise<void> } {
   const fixed = new FixedLengthStream(length);
   const abort = new AbortController();
-  body.pipeTo(fixed.writable, { signal: abort.signal }).catch(() => {
-    // The writer side reports the failure: R2 rejects the write.
-  });
-  return { stream: fixed.readable, stop: () => abort.abort() };
+  // A failed copy surfaces as R2 rejecting the write; `settled` only marks the end.
+  const settled = body.pipeTo(fixed.writable, { signal: abort.signal }).catch(() => {});
+  return {
+    stream: fixed.readable,
+    settled,
+    stop: () => {
+      abort.abort();
+      return settled;
+    },
+  };
 }
 
 /** Sorts after every key that starts with a given common prefix (short of keys continuing with U+10FFFF itself). */
@@ -134,13 +142,14 @@ export class R2Backend implements Backend {
     try {
       object = (await this.bucket.put(this.path(key), source.stream, options)) as R2Object | null;
     } catch (error) {
-      source.stop();
+      await source.stop();
       throw translate(error);
     }
     if (object === null) {
-      source.stop();
+      await source.stop();
       throw await this.preconditionFailure(key, conditions);
     }
+    await source.settled;
     return objectInfoFromR2(object, key);
   }
 
@@ -198,9 +207,10 @@ export class R2Backend implements Backend {
     const source = withKnownLength(body, length);
     try {
       const part = await this.bucket.resumeMultipartUpload(this.path(key), uploadId).uploadPart(partNumber, source.stream);
+      await source.settled;
       return { etag: part.etag };
     } catch (error) {
-      source.stop();
+      await source.stop();
       throw translate(error);
     }
   }
