@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { boto3Current, boto3Legacy, type Client } from './support/clients';
 import { removeDir, tempDir } from './support/files';
 import { admin, gateway, uniqueBucket } from './support/gateway';
-import { clientEnv, succeed } from './support/process';
+import { awsClientEnv, succeed } from './support/process';
 
 const SCRIPT = fileURLToPath(new URL('python/boto3_addressing.py', import.meta.url));
 
@@ -22,13 +22,7 @@ describe.each(interpreters)('$label: addressing_style virtual vs path', (python)
       expect((await admin('POST', '/buckets', { name: bucket })).status).toBe(201);
       const { endpoint, accessKeyId, secretAccessKey } = gateway();
       const port = new URL(endpoint).port;
-      const env = clientEnv({
-        AWS_ACCESS_KEY_ID: accessKeyId,
-        AWS_SECRET_ACCESS_KEY: secretAccessKey,
-        AWS_CONFIG_FILE: `${work}/no-config`,
-        AWS_SHARED_CREDENTIALS_FILE: `${work}/no-credentials`,
-        AWS_EC2_METADATA_DISABLED: 'true',
-      });
+      const env = awsClientEnv(work, { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey });
       const { stdout } = await succeed(python.path, [SCRIPT, `http://localhost:${port}`, bucket], { env });
       const result = JSON.parse(stdout);
 

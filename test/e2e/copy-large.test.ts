@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boto3Current } from './support/clients';
 import { MiB, removeDir, tempDir } from './support/files';
 import { admin, gateway, uniqueBucket } from './support/gateway';
-import { clientEnv, succeed } from './support/process';
+import { awsClientEnv, succeed } from './support/process';
 import { gatewayWorkerdPids, type RssSamples, sampleRss } from './support/workerd-memory';
 
 const SCRIPT = fileURLToPath(new URL('./python/boto3_copy.py', import.meta.url));
@@ -41,13 +41,7 @@ describe('cross-backend CopyObject, 150 MiB, boto3', () => {
     const pids = await gatewayWorkerdPids(Number(new URL(endpoint).port));
     expect(pids.length).toBeGreaterThan(0);
     const sampler = sampleRss(pids);
-    const env = clientEnv({
-      AWS_ACCESS_KEY_ID: key.json.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: key.json.secretAccessKey,
-      AWS_CONFIG_FILE: `${work}/no-config`,
-      AWS_SHARED_CREDENTIALS_FILE: `${work}/no-credentials`,
-      AWS_EC2_METADATA_DISABLED: 'true',
-    });
+    const env = awsClientEnv(work, { AWS_ACCESS_KEY_ID: key.json.accessKeyId, AWS_SECRET_ACCESS_KEY: key.json.secretAccessKey });
     try {
       const { stdout } = await succeed(python.path, [SCRIPT, endpoint, source, other, work, String(SIZE_MIB)], { env, timeoutMs: 900_000 });
       result = JSON.parse(stdout);

@@ -6,7 +6,7 @@ import { type OidcIssuer, startOidcIssuer } from '../oidc/issuer';
 import { awsCliV1, boto3Current, rclone as locateRclone } from './support/clients';
 import { removeDir, tempDir } from './support/files';
 import { admin, gateway, uniqueBucket } from './support/gateway';
-import { clientEnv, run, succeed } from './support/process';
+import { awsClientEnv, clientEnv, run, succeed } from './support/process';
 
 /**
  * STS with the real clients: a local OIDC issuer (GitHub Actions-shaped tokens) trusted by a role,
@@ -40,12 +40,9 @@ describe('STS with real clients', () => {
 
   /** An environment with no credentials at all: only the web identity token can get any. */
   const bareEnv = (extra: Record<string, string> = {}) =>
-    clientEnv({
+    awsClientEnv(work, {
       AWS_REGION: 'us-east-1',
       AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: join(work, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
       AWS_PAGER: '',
       AWS_MAX_ATTEMPTS: '1',
       ...extra,

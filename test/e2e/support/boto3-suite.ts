@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from './clients';
 import { MiB, removeDir, tempDir } from './files';
 import { admin, gateway, uniqueBucket } from './gateway';
-import { clientEnv, succeed } from './process';
+import { awsClientEnv, succeed } from './process';
 
 const SCRIPT = fileURLToPath(new URL('../python/boto3_checks.py', import.meta.url));
 
@@ -29,14 +29,7 @@ export const describeBoto3 = (python: Client) => describe(python.label, () => {
     const bucket = uniqueBucket(legacy ? 'boto3-legacy' : 'boto3');
     expect((await admin('POST', '/buckets', { name: bucket })).status).toBe(201);
     const { endpoint, accessKeyId, secretAccessKey } = gateway();
-    const env = clientEnv({
-      AWS_ACCESS_KEY_ID: accessKeyId,
-      AWS_SECRET_ACCESS_KEY: secretAccessKey,
-      AWS_CONFIG_FILE: `${work}/no-config`,
-      AWS_SHARED_CREDENTIALS_FILE: `${work}/no-credentials`,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_MAX_ATTEMPTS: '1',
-    });
+    const env = awsClientEnv(work, { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_MAX_ATTEMPTS: '1' });
     const { stdout } = await succeed(python.path, [SCRIPT, endpoint, bucket, work], { env });
     results = JSON.parse(stdout);
   });

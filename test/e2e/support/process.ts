@@ -62,3 +62,16 @@ export function clientEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv
   }
   return { ...env, NO_PROXY: '*', no_proxy: '*', PYTHONDONTWRITEBYTECODE: '1', ...extra };
 }
+
+/**
+ * clientEnv for an AWS client that must see only what the test gives it: no config or
+ * credentials files of the person running the suite, no instance metadata lookups.
+ */
+export function awsClientEnv(work: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return clientEnv({
+    AWS_CONFIG_FILE: `${work}/no-config`,
+    AWS_SHARED_CREDENTIALS_FILE: `${work}/no-credentials`,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...extra,
+  });
+}
