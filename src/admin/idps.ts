@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
 import type { Env } from '../env';
 import { createIdp, deleteIdp, getIdp, listIdps, updateIdp } from '../registry/idps';
-import { AdminError } from './errors';
+import { AdminError, adminErrorResponse } from './errors';
 import { ADMIN_ACTOR, readJsonBody } from './json';
-import { stsAdminErrorResponse } from './sts-errors';
 
 /** /admin/v1/idps: OIDC identity providers whose tokens /.sts accepts (mounted behind the admin token). */
 export function idpRoutes() {
@@ -33,6 +32,6 @@ export function idpRoutes() {
     return c.body(null, 204);
   });
 
-  app.onError(stsAdminErrorResponse);
+  app.onError(adminErrorResponse);
   return app;
 }

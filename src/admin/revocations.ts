@@ -2,9 +2,8 @@ import { Hono } from 'hono';
 import type { Env } from '../env';
 import { recordAudit } from '../registry/audit';
 import { createRevocation, listRevocations, unrevoke } from '../registry/revocations';
-import { AdminError } from './errors';
+import { AdminError, adminErrorResponse } from './errors';
 import { ADMIN_ACTOR, readJsonBody } from './json';
-import { stsAdminErrorResponse } from './sts-errors';
 
 /** /admin/v1/revocations: the session deny-list (adrs/0009), mounted behind the admin token. */
 export function revocationRoutes() {
@@ -27,6 +26,6 @@ export function revocationRoutes() {
     return c.body(null, 204);
   });
 
-  app.onError(stsAdminErrorResponse);
+  app.onError(adminErrorResponse);
   return app;
 }

@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
 import type { Env } from '../env';
 import { createRole, deleteRole, getRole, listRoles, updateRole } from '../registry/roles';
-import { AdminError } from './errors';
+import { AdminError, adminErrorResponse } from './errors';
 import { ADMIN_ACTOR, readJsonBody } from './json';
-import { stsAdminErrorResponse } from './sts-errors';
 
 /** /admin/v1/roles: roles that web identities assume through /.sts (mounted behind the admin token). */
 export function roleRoutes() {
@@ -33,6 +32,6 @@ export function roleRoutes() {
     return c.body(null, 204);
   });
 
-  app.onError(stsAdminErrorResponse);
+  app.onError(adminErrorResponse);
   return app;
 }

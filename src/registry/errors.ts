@@ -17,7 +17,7 @@ export class RegistryValidationError extends RegistryError {
   }
 }
 
-export type ConflictCode = 'BucketAlreadyExists' | 'BucketNotEmpty' | 'AccessKeyAlreadyExists';
+export type ConflictCode = 'BucketAlreadyExists' | 'BucketNotEmpty' | 'AccessKeyAlreadyExists' | 'IdentityProviderAlreadyExists' | 'RoleAlreadyExists';
 
 /** The write collides with existing state: the name is taken, or the bucket still holds objects. */
 export class RegistryConflictError extends RegistryError {
@@ -30,7 +30,7 @@ export class RegistryConflictError extends RegistryError {
   }
 }
 
-export type NotFoundCode = 'NoSuchBucket' | 'NoSuchAccessKey';
+export type NotFoundCode = 'NoSuchBucket' | 'NoSuchAccessKey' | 'NoSuchIdentityProvider' | 'NoSuchRole' | 'NoSuchSession' | 'NoSuchRevocation';
 
 export class RegistryNotFoundError extends RegistryError {
   override readonly name = 'RegistryNotFoundError';

@@ -2,8 +2,7 @@ import type { Env } from '../env';
 import { isAllowedIssuerUrl, parseUrl } from '../sts/issuer-url';
 import { audited } from './audit';
 import { RecordCache } from './cache';
-import { parseInput, RegistryValidationError } from './errors';
-import { StsRecordConflictError, StsRecordNotFoundError } from './sts-errors';
+import { parseInput, RegistryConflictError, RegistryNotFoundError, RegistryValidationError } from './errors';
 import { IdentityProvider, IdpCreateInput, IdpPatchInput } from './sts-schemas';
 
 /** OIDC identity providers whose tokens AssumeRoleWithWebIdentity accepts (adrs/0008). */
@@ -85,7 +84,7 @@ export async function createIdp(env: Env, input: unknown, actor: string): Promis
       .bind(idp.id, idp.issuer, JSON.stringify(idp.audiences), idp.jwksUri, idp.displayName, idp.enabled ? 1 : 0, idp.createdAt, idp.updatedAt)
       .run();
     if (inserted.meta.changes === 0) {
-      throw new StsRecordConflictError('IdentityProviderAlreadyExists', `an identity provider for "${idp.issuer}" already exists`);
+      throw new RegistryConflictError('IdentityProviderAlreadyExists', `an identity provider for "${idp.issuer}" already exists`);
     }
     await byIssuer.invalidate(env, idp.issuer);
     return idp;
@@ -96,7 +95,7 @@ export async function updateIdp(env: Env, id: string, patch: unknown, actor: str
   return audited(env, { actor, action: 'idp.update', target: id }, async () => {
     const fields = parseInput(IdpPatchInput, patch);
     const current = await getIdp(env, id);
-    if (!current) throw new StsRecordNotFoundError('NoSuchIdentityProvider', `identity provider "${id}" does not exist`);
+    if (!current) throw new RegistryNotFoundError('NoSuchIdentityProvider', `identity provider "${id}" does not exist`);
     if (fields.jwksUri) checkUrls(env, { jwksUri: fields.jwksUri });
     const next: IdentityProvider = {
       ...current,
@@ -117,7 +116,7 @@ export async function updateIdp(env: Env, id: string, patch: unknown, actor: str
 export async function deleteIdp(env: Env, id: string, actor: string): Promise<void> {
   await audited(env, { actor, action: 'idp.delete', target: id }, async () => {
     const current = await getIdp(env, id);
-    if (!current) throw new StsRecordNotFoundError('NoSuchIdentityProvider', `identity provider "${id}" does not exist`);
+    if (!current) throw new RegistryNotFoundError('NoSuchIdentityProvider', `identity provider "${id}" does not exist`);
     await env.DB.prepare('DELETE FROM identity_providers WHERE id = ?').bind(id).run();
     await byIssuer.invalidate(env, current.issuer);
   });

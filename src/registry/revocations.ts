@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { sha256Hex } from '../auth/sigv4';
 import type { Env } from '../env';
 import { audited } from './audit';
-import { parseInput } from './errors';
+import { parseInput, RegistryNotFoundError } from './errors';
 import { getRole } from './roles';
-import { StsRecordNotFoundError } from './sts-errors';
 
 /**
  * The session deny-list, in KV (adrs/0009). Sessions are stateless, so revoking one means
@@ -74,7 +73,7 @@ export async function createRevocation(env: Env, input: unknown, actor: string):
     const reason = r.reason === undefined ? {} : { reason: r.reason };
     if (r.type === 'role') {
       const role = await getRole(env, r.role);
-      if (!role) throw new StsRecordNotFoundError('NoSuchRole', `role "${r.role}" does not exist`);
+      if (!role) throw new RegistryNotFoundError('NoSuchRole', `role "${r.role}" does not exist`);
       return revoke(env, { kind: 'role', id: role.id, revokedAt, label: { role: role.name }, ...reason });
     }
     if (r.type === 'subject') {
@@ -95,7 +94,7 @@ async function sessionFromAudit(env: Env, accessKeyId: string): Promise<{ jti: s
   )
     .bind(accessKeyId)
     .first<{ jti: string | null; expiration: string | null }>();
-  if (!row?.jti) throw new StsRecordNotFoundError('NoSuchSession', `no session with AccessKeyId "${accessKeyId}" is in the audit log`);
+  if (!row?.jti) throw new RegistryNotFoundError('NoSuchSession', `no session with AccessKeyId "${accessKeyId}" is in the audit log`);
   return { jti: row.jti, expiresAt: row.expiration };
 }
 

@@ -2,8 +2,7 @@ import type { Env } from '../env';
 import { randomBase32 } from '../sts/ids';
 import { audited } from './audit';
 import { RecordCache } from './cache';
-import { parseInput, RegistryValidationError } from './errors';
-import { StsRecordConflictError, StsRecordNotFoundError } from './sts-errors';
+import { parseInput, RegistryConflictError, RegistryNotFoundError, RegistryValidationError } from './errors';
 import { Role, RoleCreateInput, RoleName, RolePatchInput, type TrustBinding } from './sts-schemas';
 
 /**
@@ -78,7 +77,7 @@ export async function createRole(env: Env, input: unknown, actor: string): Promi
     const inserted = await env.DB.prepare(`INSERT INTO roles (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`)
       .bind(role.id, role.name, role.description, JSON.stringify(role.trust), JSON.stringify(role.statements), role.maxSessionDuration, now, now)
       .run();
-    if (inserted.meta.changes === 0) throw new StsRecordConflictError('RoleAlreadyExists', `role "${role.name}" already exists`);
+    if (inserted.meta.changes === 0) throw new RegistryConflictError('RoleAlreadyExists', `role "${role.name}" already exists`);
     await byName.invalidate(env, role.name);
     return role;
   });
@@ -88,7 +87,7 @@ export async function updateRole(env: Env, name: string, patch: unknown, actor: 
   return audited(env, { actor, action: 'role.update', target: name }, async () => {
     const fields = parseInput(RolePatchInput, patch);
     const current = await getRole(env, name);
-    if (!current) throw new StsRecordNotFoundError('NoSuchRole', `role "${name}" does not exist`);
+    if (!current) throw new RegistryNotFoundError('NoSuchRole', `role "${name}" does not exist`);
     if (fields.trust) await checkIssuersRegistered(env, fields.trust);
     const next: Role = {
       ...current,
@@ -109,7 +108,7 @@ export async function updateRole(env: Env, name: string, patch: unknown, actor: 
 export async function deleteRole(env: Env, name: string, actor: string): Promise<void> {
   await audited(env, { actor, action: 'role.delete', target: name }, async () => {
     const current = await getRole(env, name);
-    if (!current) throw new StsRecordNotFoundError('NoSuchRole', `role "${name}" does not exist`);
+    if (!current) throw new RegistryNotFoundError('NoSuchRole', `role "${name}" does not exist`);
     await env.DB.prepare('DELETE FROM roles WHERE id = ?').bind(current.id).run();
     await invalidate(env, current);
   });
