@@ -21,7 +21,7 @@ export class AdminError extends Error {
 export function toAdminError(error: unknown): AdminError {
   if (error instanceof AdminError) return error;
   if (error instanceof RegistryValidationError) return new AdminError(400, error.code, 'request failed validation', error.fields);
-  if (error instanceof RegistryConflictError) return new AdminError(409, error.code, error.message);
+  if (error instanceof RegistryConflictError) return new AdminError(409, error.code, error.message, error.fields);
   if (error instanceof RegistryNotFoundError) return new AdminError(404, error.code, error.message);
   if (error instanceof MasterKeyError) return new AdminError(503, 'MasterKeyMisconfigured', error.message);
   // Unexpected: log the kind and message (registry errors never carry secrets), answer generically.

@@ -1,7 +1,8 @@
 import { openBackend } from '../backends/open';
 import type { Env } from '../env';
 import { audited } from './audit';
-import { BucketCreateInput, BucketPatchInput, checkPlacement } from './bucket-input';
+import { BucketCreateInput, BucketPatchInput } from './bucket-input';
+import { assertBindingExists, overlappingBuckets, PLACEMENT_IS_FREE, placementBinds, placementConflict } from './bucket-placement';
 import { RecordCache } from './cache';
 import { parseInput, RegistryConflictError, RegistryNotFoundError } from './errors';
 import { type BackendConfig, BucketConfig, BucketName } from './schemas';
@@ -22,6 +23,8 @@ interface BucketRow {
 
 const COLUMNS = 'name, backend, status, public_read, public_list, cors, labels, cache_ttl, created_by, created_at, updated_at';
 const DEFAULT_CACHE_TTL = 60;
+/** A guarded write that changed nothing although neither the name nor the place is taken lost a race with a delete; it is retried this often. */
+const MAX_PLACEMENT_ATTEMPTS = 3;
 
 function fromRow(row: BucketRow): BucketConfig {
   return BucketConfig.parse({
@@ -95,34 +98,49 @@ export async function createBucket(env: Env, input: BucketCreateInput | unknown,
       createdAt: now,
       updatedAt: now,
     };
-    await checkPlacement(env, bucket.name, bucket.backend);
-    const { meta } = await env.DB.prepare(`INSERT INTO buckets (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`)
-      .bind(...toRow(bucket))
-      .run();
-    if (meta.changes === 0) throw new RegistryConflictError('BucketAlreadyExists', `bucket "${bucket.name}" already exists`);
+    assertBindingExists(env, bucket.backend);
+    await insertPlaced(env, bucket);
     await bucketCache.invalidate(env, bucket.name);
     return bucket;
   });
 }
 
-/** Applies a partial settings change; throws RegistryNotFoundError or RegistryValidationError. */
+/**
+ * Inserts the row only if the name is free and its placement overlaps no other bucket's, in one
+ * statement (see bucket-placement.ts); when nothing was inserted, finds out which and says so.
+ */
+async function insertPlaced(env: Env, bucket: BucketConfig): Promise<void> {
+  const placeholders = COLUMNS.split(',').map(() => '?').join(', ');
+  const insert = env.DB.prepare(`INSERT INTO buckets (${COLUMNS}) SELECT ${placeholders} WHERE ${PLACEMENT_IS_FREE} ON CONFLICT (name) DO NOTHING`).bind(
+    ...toRow(bucket),
+    ...placementBinds(bucket.name, bucket.backend),
+  );
+  for (let attempt = 1; ; attempt++) {
+    if ((await insert.run()).meta.changes === 1) return;
+    if (await readBucket(env, bucket.name)) throw new RegistryConflictError('BucketAlreadyExists', `bucket "${bucket.name}" already exists`);
+    const occupants = await overlappingBuckets(env, bucket.name, bucket.backend);
+    if (occupants.length > 0) throw placementConflict(bucket.name, bucket.backend, occupants);
+    // The occupant was deleted between the two statements: the place is free now, try again.
+    if (attempt === MAX_PLACEMENT_ATTEMPTS) throw new Error(`placing bucket "${bucket.name}" kept racing other writes`);
+  }
+}
+
+/**
+ * Applies a partial settings change; throws RegistryNotFoundError, RegistryValidationError, or
+ * RegistryConflictError('BucketPlacementConflict') when a new backend overlaps another bucket's.
+ */
 export async function updateBucket(env: Env, name: string, patch: BucketPatchInput | unknown, actor: string): Promise<BucketConfig> {
   const changed = patch !== null && typeof patch === 'object' ? Object.keys(patch).slice(0, 20) : [];
   return audited(env, { actor, action: 'bucket.update', target: name, detail: { fields: changed } }, async () => {
-    const fields = parseInput(BucketPatchInput, patch);
-    const current = await requireBucket(env, name);
-    const next: BucketConfig = { ...current, ...definedOnly(fields), updatedAt: new Date().toISOString() };
-    if (fields.backend) await checkPlacement(env, name, next.backend);
-    return writeBucket(env, next);
+    const fields = definedOnly(parseInput(BucketPatchInput, patch)) as BucketSettingsChange;
+    if (fields.backend) assertBindingExists(env, fields.backend);
+    return writeBucketFields(env, name, fields);
   });
 }
 
 /** Suspends (every S3 request refused) or resumes a bucket. */
 export async function setBucketStatus(env: Env, name: string, status: BucketConfig['status'], actor: string): Promise<BucketConfig> {
-  return audited(env, { actor, action: status === 'suspended' ? 'bucket.suspend' : 'bucket.resume', target: name }, async () => {
-    const current = await requireBucket(env, name);
-    return writeBucket(env, { ...current, status, updatedAt: new Date().toISOString() });
-  });
+  return audited(env, { actor, action: status === 'suspended' ? 'bucket.suspend' : 'bucket.resume', target: name }, async () => writeBucketFields(env, name, { status }));
 }
 
 /**
@@ -158,15 +176,51 @@ async function requireBucket(env: Env, name: string): Promise<BucketConfig> {
   return bucket;
 }
 
-async function writeBucket(env: Env, bucket: BucketConfig): Promise<BucketConfig> {
-  const { meta } = await env.DB.prepare(
-    'UPDATE buckets SET backend = ?, status = ?, public_read = ?, public_list = ?, cors = ?, labels = ?, cache_ttl = ?, updated_at = ? WHERE name = ?',
-  )
-    .bind(JSON.stringify(bucket.backend), bucket.status, bucket.publicRead ? 1 : 0, bucket.publicList ? 1 : 0, JSON.stringify(bucket.cors), JSON.stringify(bucket.labels), bucket.cacheTtl, bucket.updatedAt, bucket.name)
-    .run();
-  if (meta.changes === 0) throw new RegistryNotFoundError('NoSuchBucket', `bucket "${bucket.name}" does not exist`);
-  await bucketCache.invalidate(env, bucket.name);
-  return bucket;
+type BucketSettingsChange = Partial<Pick<BucketConfig, 'backend' | 'status' | 'publicRead' | 'publicList' | 'cors' | 'labels' | 'cacheTtl'>>;
+
+/** Each changeable setting's column and how it is stored. */
+const SETTING_COLUMNS: { [F in keyof Required<BucketSettingsChange>]: [column: string, store: (value: Required<BucketSettingsChange>[F]) => unknown] } = {
+  backend: ['backend', (v) => JSON.stringify(v)],
+  status: ['status', (v) => v],
+  publicRead: ['public_read', (v) => (v ? 1 : 0)],
+  publicList: ['public_list', (v) => (v ? 1 : 0)],
+  cors: ['cors', (v) => JSON.stringify(v)],
+  labels: ['labels', (v) => JSON.stringify(v)],
+  cacheTtl: ['cache_ttl', (v) => v],
+};
+
+/**
+ * Writes exactly the changed columns in one statement and returns the row as it now stands. Only
+ * changed columns: a read-modify-write of the whole row would let a concurrent change of another
+ * setting put back an old backend whose place another bucket may meanwhile have taken. A new
+ * backend is written only where its placement is free (PLACEMENT_IS_FREE, same statement).
+ */
+async function writeBucketFields(env: Env, name: string, change: BucketSettingsChange): Promise<BucketConfig> {
+  const assignments: string[] = [];
+  const values: unknown[] = [];
+  for (const [field, value] of Object.entries(change) as [keyof BucketSettingsChange, never][]) {
+    const [column, store] = SETTING_COLUMNS[field];
+    assignments.push(`${column} = ?`);
+    values.push((store as (v: unknown) => unknown)(value));
+  }
+  const guard = change.backend ? ` AND ${PLACEMENT_IS_FREE}` : '';
+  const update = env.DB.prepare(`UPDATE buckets SET ${[...assignments, 'updated_at = ?'].join(', ')} WHERE name = ?${guard} RETURNING ${COLUMNS}`).bind(
+    ...values,
+    new Date().toISOString(),
+    name,
+    ...(change.backend ? placementBinds(name, change.backend) : []),
+  );
+  for (let attempt = 1; ; attempt++) {
+    const row = (await update.all<BucketRow>()).results[0];
+    if (row) {
+      await bucketCache.invalidate(env, name);
+      return fromRow(row);
+    }
+    if (!(await readBucket(env, name))) throw new RegistryNotFoundError('NoSuchBucket', `bucket "${name}" does not exist`);
+    const occupants = change.backend ? await overlappingBuckets(env, name, change.backend) : [];
+    if (occupants.length > 0) throw placementConflict(name, change.backend!, occupants);
+    if (attempt === MAX_PLACEMENT_ATTEMPTS) throw new Error(`updating bucket "${name}" kept racing other writes`);
+  }
 }
 
 function definedOnly<T extends object>(fields: T): Partial<T> {

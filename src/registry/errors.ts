@@ -17,14 +17,25 @@ export class RegistryValidationError extends RegistryError {
   }
 }
 
-export type ConflictCode = 'BucketAlreadyExists' | 'BucketNotEmpty' | 'AccessKeyAlreadyExists' | 'IdentityProviderAlreadyExists' | 'RoleAlreadyExists';
+export type ConflictCode =
+  | 'BucketAlreadyExists'
+  /** The bucket's storage place overlaps another bucket's (adrs/0016); `fields` says which. */
+  | 'BucketPlacementConflict'
+  | 'BucketNotEmpty'
+  | 'AccessKeyAlreadyExists'
+  | 'IdentityProviderAlreadyExists'
+  | 'RoleAlreadyExists';
 
-/** The write collides with existing state: the name is taken, or the bucket still holds objects. */
+/**
+ * The write collides with existing state: the name is taken, the place is occupied, or the bucket
+ * still holds objects. `fields` names the input field at fault when one is.
+ */
 export class RegistryConflictError extends RegistryError {
   override readonly name = 'RegistryConflictError';
   constructor(
     readonly code: ConflictCode,
     message: string,
+    readonly fields?: Record<string, string[]>,
   ) {
     super(message);
   }

@@ -145,7 +145,8 @@ describe('POST /admin/v1/buckets', () => {
     for (const prefix of ['shared/', `shared/${owner}/inner/`, '']) {
       const name = uniqueBucketName('overlap');
       const r = await admin('POST', '/buckets', { name, backend: { type: 'r2', binding: 'STORAGE_B', prefix } });
-      expect(r.status).toBe(400);
+      expect(r.status).toBe(409);
+      expect(r.json.error.code).toBe('BucketPlacementConflict');
       expect(r.json.error.fields['backend.prefix'][0]).toContain(owner);
       expect(await bucketExists(name)).toBe(false);
     }

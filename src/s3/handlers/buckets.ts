@@ -50,20 +50,23 @@ export const createBucket: S3Handler = async (c) => {
   try {
     await createRegistryBucket(c.env, { name }, actor);
   } catch (error) {
-    if (error instanceof RegistryValidationError) {
-      if ('name' in error.fields) throw invalidBucketName(name);
-      // The name is fine but its storage place is not (it overlaps a bucket configured by an operator).
-      throw new S3Error('InvalidRequest', 'This bucket name cannot be placed on the default storage. Please choose another name.');
-    }
+    if (error instanceof RegistryValidationError && 'name' in error.fields) throw invalidBucketName(name);
     if (!(error instanceof RegistryConflictError)) throw error;
+    // The name is free but its storage place overlaps a bucket an operator configured (or one
+    // created at the same moment): to the client, that name is simply not available.
+    if (error.code === 'BucketPlacementConflict') throw bucketAlreadyExists(name);
     const existing = await getBucket(c.env, name);
     if (existing?.createdBy === actor) {
       throw new S3Error('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', { BucketName: name });
     }
-    throw new S3Error('BucketAlreadyExists', 'The requested bucket name is not available. Please select a different name and try again.', { BucketName: name });
+    throw bucketAlreadyExists(name);
   }
   return new Response(null, { status: 200, headers: { location: `/${name}` } });
 };
+
+function bucketAlreadyExists(name: string): S3Error {
+  return new S3Error('BucketAlreadyExists', 'The requested bucket name is not available. Please select a different name and try again.', { BucketName: name });
+}
 
 function invalidBucketName(name: string): S3Error {
   return new S3Error('InvalidBucketName', 'The specified bucket is not valid.', { BucketName: name });
