@@ -31,6 +31,8 @@ export const S3_ERROR_STATUS = {
   InvalidToken: 400,
   InvalidURI: 400,
   KeyTooLongError: 400,
+  /** An AccessControlPolicy body that is not one. */
+  MalformedACLError: 400,
   MalformedXML: 400,
   MaxMessageLengthExceeded: 400,
   MetadataTooLarge: 400,

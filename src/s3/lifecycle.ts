@@ -12,7 +12,7 @@ import { corsResponseHeaders, withCorsHeaders } from './cors';
 import { dispatch } from './dispatch';
 import { withEdgeCache } from './edge-cache';
 import { S3Error } from './errors';
-import { parseS3Operation, type S3Operation } from './operation';
+import { ACL_IAM_ACTION, isAclAction, parseS3Operation, type S3Operation } from './operation';
 import { errorResponse, newRequestId, withRequestId } from './respond';
 
 /** Operations whose authorization the handler does itself (per key, per bucket, or on a bucket that does not exist yet). */
@@ -43,7 +43,7 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
           }));
     bucket = op.bucket !== undefined && op.action !== 'CreateBucket' ? await resolveBucket(env, op.bucket) : undefined;
 
-    if (bucket && !AUTHORIZED_BY_HANDLER.has(op.action) && !authorize(principal, IAM_ACTION[op.action], bucket, op.key)) {
+    if (bucket && !AUTHORIZED_BY_HANDLER.has(op.action) && !authorize(principal, iamActionOf(op.action), bucket, op.key)) {
       throw new S3Error('AccessDenied', 'Access Denied');
     }
     const c: S3Context = {
@@ -66,6 +66,10 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
     // releases it, so the runtime can discard the rest instead of finding it locked.
     if (body && !request.bodyUsed) body.stream.cancel().catch(() => {});
   }
+}
+
+function iamActionOf(action: S3Operation['action']): string {
+  return isAclAction(action) ? ACL_IAM_ACTION[action] : IAM_ACTION[action];
 }
 
 /** Answers (errors included) to a cross-origin request a bucket rule allows carry its CORS headers. */

@@ -33,9 +33,29 @@ export type S3Action =
   | 'PutBucketVersioning'
   | 'ListObjectVersions';
 
+/**
+ * The `?acl` sub-resource operations (adrs/0016). They are a union of their own only so that the
+ * auth layer's IAM_ACTION table (keyed by S3Action) need not change on this branch: their IAM
+ * actions are ACL_IAM_ACTION below. Folding them into S3Action and IAM_ACTION later changes no
+ * behaviour.
+ */
+export type S3AclAction = 'GetBucketAcl' | 'PutBucketAcl' | 'GetObjectAcl' | 'PutObjectAcl';
+
+/** The IAM action each ACL operation is authorized as (the names AWS policies use). */
+export const ACL_IAM_ACTION: Record<S3AclAction, string> = {
+  GetBucketAcl: 's3:GetBucketAcl',
+  PutBucketAcl: 's3:PutBucketAcl',
+  GetObjectAcl: 's3:GetObjectAcl',
+  PutObjectAcl: 's3:PutObjectAcl',
+};
+
+export function isAclAction(action: S3Action | S3AclAction): action is S3AclAction {
+  return action in ACL_IAM_ACTION;
+}
+
 /** A parsed request: what is asked of which bucket and key. Produced without I/O. */
 export interface S3Operation {
-  action: S3Action;
+  action: S3Action | S3AclAction;
   /** Virtual bucket name, absent for ListBuckets. */
   bucket?: string;
   /** Decoded object key, absent for bucket and service operations. */
@@ -50,7 +70,7 @@ export interface S3Operation {
 
 /** Sub-resources S3 has but the gateway does not serve: answered 501 NotImplemented, never 404. */
 const UNSUPPORTED_SUBRESOURCES = [
-  'accelerate', 'acl', 'analytics', 'encryption', 'intelligent-tiering', 'inventory',
+  'accelerate', 'analytics', 'encryption', 'intelligent-tiering', 'inventory',
   'legal-hold', 'lifecycle', 'logging', 'metadataTable', 'metrics', 'notification', 'object-lock',
   'ownershipControls', 'policy', 'policyStatus', 'publicAccessBlock', 'replication', 'requestPayment',
   'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'website',
@@ -94,8 +114,12 @@ export function parseS3Operation(request: Request, baseDomain = ''): S3Operation
   return { ...base, action: chooseAction(request.method, bucket, key, query, request.headers) };
 }
 
-function chooseAction(method: string, bucket: string | undefined, key: string | undefined, query: URLSearchParams, headers: Headers): S3Action {
+function chooseAction(method: string, bucket: string | undefined, key: string | undefined, query: URLSearchParams, headers: Headers): S3Action | S3AclAction {
   if (method === 'OPTIONS' && bucket !== undefined) return 'CorsPreflight';
+  if (bucket !== undefined && query.has('acl') && (method === 'GET' || method === 'PUT')) {
+    if (key === undefined) return method === 'GET' ? 'GetBucketAcl' : 'PutBucketAcl';
+    return method === 'GET' ? 'GetObjectAcl' : 'PutObjectAcl';
+  }
   if (bucket === undefined) {
     if (method === 'GET') return 'ListBuckets';
     throw methodNotAllowed(method, 'the service');

@@ -4,7 +4,7 @@ import { createBucket as createRegistryBucket, deleteBucket as deleteRegistryBuc
 import { RegistryConflictError, RegistryNotFoundError, RegistryValidationError } from '../../registry/errors';
 import { BucketName } from '../../registry/schemas';
 import { mayUseBucket } from '../bucket-visibility';
-import { assertNoAclGrant } from '../canned-acl';
+import { bucketCannedAclFromHeaders, bucketFlagsFor } from '../canned-acl';
 import { bucketOf, type S3Context, type S3Handler } from '../context';
 import { S3Error } from '../errors';
 import { ownerElement } from '../owner';
@@ -40,7 +40,9 @@ export const createBucket: S3Handler = async (c) => {
   const name = c.op.bucket ?? '';
   if (!BucketName.safeParse(name).success) throw invalidBucketName(name);
   if (!authorize(c.principal, 's3:CreateBucket', { name })) throw new S3Error('AccessDenied', 'Access Denied');
-  assertNoAclGrant(c.request.headers);
+  // `x-amz-acl: public-read` publishes the new bucket (adrs/0016); as on S3 that takes s3:PutBucketAcl too.
+  const acl = bucketCannedAclFromHeaders(c.request.headers);
+  if (acl === 'public-read' && !authorize(c.principal, 's3:PutBucketAcl', { name })) throw new S3Error('AccessDenied', 'Access Denied');
   // Any LocationConstraint is accepted: a virtual bucket's placement is the gateway's, not the client's.
   const configuration = await readOptionalRequestXml(c, MAX_CONFIGURATION_BYTES);
   if (configuration !== undefined && !('CreateBucketConfiguration' in configuration)) {
@@ -48,7 +50,7 @@ export const createBucket: S3Handler = async (c) => {
   }
   const actor = principalId(c.principal);
   try {
-    await createRegistryBucket(c.env, { name }, actor);
+    await createRegistryBucket(c.env, { name, ...(acl ? bucketFlagsFor(acl) : {}) }, actor);
   } catch (error) {
     if (error instanceof RegistryValidationError && 'name' in error.fields) throw invalidBucketName(name);
     if (!(error instanceof RegistryConflictError)) throw error;

@@ -1,6 +1,6 @@
 import type { ByteRange, ObjectMetadata } from '../../backends/backend';
 import { recordPart } from '../../registry/multipart';
-import { assertNoAclGrant } from '../canned-acl';
+import { assertObjectAcl } from '../canned-acl';
 import { copyObjectData, copyPartData } from '../copy-engine';
 import { openCopySource, resolveCopySource } from '../copy-source';
 import { bucketOf, keyOf, type S3Handler } from '../context';
@@ -42,7 +42,7 @@ export const copyObject: S3Handler = async (c) => {
   const { bucket, backend } = bucketOf(c);
   const key = keyOf(c);
   const headers = c.request.headers;
-  assertNoAclGrant(headers);
+  assertObjectAcl(headers, bucket);
   if (headers.has('if-match') || headers.has('if-none-match')) {
     throw new S3Error('NotImplemented', 'Conditional writes (If-Match / If-None-Match) are not implemented for CopyObject.');
   }

@@ -1,7 +1,7 @@
 import { principalId } from '../../auth/principal';
 import type { Backend, WriteConditions } from '../../backends/backend';
 import { deleteUpload, listPartRecords, type PartRecord, recordPart, recordUpload } from '../../registry/multipart';
-import { assertNoAclGrant } from '../canned-acl';
+import { assertObjectAcl } from '../canned-acl';
 import { ifMatchHolds, unquoteEtag, writeConditionsFrom } from '../conditional';
 import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
 import { isS3Error, S3Error } from '../errors';
@@ -23,7 +23,7 @@ const MAX_COMPLETE_BODY_BYTES = 2 * 1024 * 1024;
 export const createMultipartUpload: S3Handler = async (c) => {
   const { bucket, backend } = bucketOf(c);
   const key = keyOf(c);
-  assertNoAclGrant(c.request.headers);
+  assertObjectAcl(c.request.headers, bucket);
   const metadata = metadataFromRequest(c.request.headers);
   const uploadId = await backend.createMultipart(key, metadata);
   try {

@@ -1,5 +1,5 @@
 import type { ObjectInfo } from '../../backends/backend';
-import { assertNoAclGrant } from '../canned-acl';
+import { assertObjectAcl } from '../canned-acl';
 import { evaluateReadPreconditions, writeConditionsFrom } from '../conditional';
 import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
 import { isS3Error, S3Error } from '../errors';
@@ -92,10 +92,10 @@ function invalidRangeResponse(c: S3Context, error: S3Error, rangeHeader: string)
  * condition leaves the previous object in place.
  */
 export const putObject: S3Handler = async (c) => {
-  const { backend } = bucketOf(c);
+  const { bucket, backend } = bucketOf(c);
   const key = keyOf(c);
   const headers = c.request.headers;
-  assertNoAclGrant(headers);
+  assertObjectAcl(headers, bucket);
   const metadata = metadataFromRequest(headers);
   const conditions = writeConditionsFrom(headers);
   const payload = requestPayload(c);
