@@ -1,5 +1,4 @@
-import type { SupportedCannedAcl } from './canned-acl';
-import { aclNotSupported } from './canned-acl';
+import { aclNotSupported, type SupportedCannedAcl } from './canned-acl';
 import { S3Error } from './errors';
 import { S3_XMLNS } from './xml';
 

@@ -86,11 +86,15 @@ describe('CreateBucket with a canned ACL', () => {
     expect(summary(acl.Grants)).toEqual(publicRead(credentials.accessKeyId));
   });
 
-  it('private (or no ACL) creates a private bucket', async () => {
-    const s3 = s3Client(await creator(['s3:CreateBucket']));
+  it('private, and bucket-owner-full-control (rclone sends its object ACL here), create a private bucket', async () => {
+    const credentials = await creator(['s3:CreateBucket']);
+    const s3 = s3Client(credentials);
     const name = uniqueBucketName('acl-private');
     await s3.send(new CreateBucketCommand({ Bucket: name, ACL: 'private' }));
     expect(await row(name)).toMatchObject({ public_read: 0, public_list: 0 });
+    const owned = uniqueBucketName('acl-bofc');
+    expect((await signedFetch(credentials, 'PUT', `/${owned}`, { headers: { 'x-amz-acl': 'bucket-owner-full-control' } })).status).toBe(200);
+    expect(await row(owned)).toMatchObject({ public_read: 0, public_list: 0 });
   });
 
   it('public-read needs s3:PutBucketAcl as well, and creates nothing without it', async () => {
