@@ -99,19 +99,23 @@ export interface StsAnswer {
   doc: any;
   /** ErrorResponse/Error/Code, when an error. */
   code?: string;
+  headers: Headers;
 }
 
 /** Calls /.sts (or another path) with form parameters, unsigned, as SDKs call AssumeRoleWithWebIdentity. */
-export async function stsCall(params: Record<string, string>, options: { path?: string; method?: 'GET' | 'POST' } = {}): Promise<StsAnswer> {
+export async function stsCall(
+  params: Record<string, string>,
+  options: { path?: string; method?: 'GET' | 'POST'; headers?: Record<string, string> } = {},
+): Promise<StsAnswer> {
   const form = new URLSearchParams({ Version: '2011-06-15', ...params });
   const path = options.path ?? '/.sts';
   const response =
     options.method === 'GET'
-      ? await SELF.fetch(`https://gateway.test${path}?${form}`)
-      : await SELF.fetch(`https://gateway.test${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+      ? await SELF.fetch(`https://gateway.test${path}?${form}`, { headers: options.headers })
+      : await SELF.fetch(`https://gateway.test${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...options.headers }, body: form.toString() });
   const text = await response.text();
   const doc = xml.parse(text);
-  return { status: response.status, text, doc, code: doc.ErrorResponse?.Error?.Code };
+  return { status: response.status, text, doc, code: doc.ErrorResponse?.Error?.Code, headers: response.headers };
 }
 
 export interface SessionCredentials {
