@@ -22,6 +22,8 @@ export interface Issuer {
   token(claims: Record<string, unknown>, options?: { alg?: string; kid?: string; header?: Record<string, unknown> }): Promise<string>;
   addKey(options?: { alg?: string; publish?: boolean }): Promise<string>;
   setMode(mode: 'ok' | 'down' | 'slow' | 'huge' | 'wrong-issuer'): Promise<void>;
+  /** The next `times` discovery/JWKS requests lose their connection before any answer. */
+  dropConnections(times: number): Promise<void>;
   stats(): Promise<{ discovery: number; jwks: number }>;
   jwks(): Promise<{ keys: Record<string, string>[] }>;
 }
@@ -40,6 +42,7 @@ export async function newIssuer(): Promise<Issuer> {
     token: async (claims, options = {}) => (await post('/token', { claims, ...options })).token!,
     addKey: async (options = {}) => (await post('/keys', options)).kid!,
     setMode: async (mode) => void (await post('/mode', { mode })),
+    dropConnections: async (times) => void (await post('/drop', { times })),
     stats: async () => (await (await fetch(`${issuer}/stats`)).json()) as { discovery: number; jwks: number },
     jwks: async () => (await (await fetch(`${issuer}/jwks`)).json()) as { keys: Record<string, string>[] },
   };
