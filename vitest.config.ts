@@ -36,7 +36,10 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             // The STS tests' OIDC issuer (test/oidc/global-setup.ts) is http on 127.0.0.1.
             ALLOW_INSECURE_ISSUERS: 'true',
+            // A small STS limit with the shortest period, so the throttling test trips and recovers in seconds.
+            STS_RATE_LIMIT_PERIOD: '10',
           },
+          ratelimits: { STS_RATE_LIMITER: { namespace_id: '1001', simple: { limit: 5, period: 10 } } },
           r2Buckets: ['STORAGE', 'STORAGE_B'],
         },
       }),

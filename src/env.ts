@@ -21,6 +21,10 @@ export interface Env {
    * listed one is still accepted. Rotate by adding a higher version; retire by removing one.
    */
   STS_KEY_VERSIONS?: string;
+  /** Per-client limit on /.sts (`[[ratelimits]]` in wrangler.toml); unbound = no limit (adrs/0014). */
+  STS_RATE_LIMITER?: RateLimit;
+  /** The limiter's period in seconds ("10" or "60", default 60): what Retry-After tells a throttled client. */
+  STS_RATE_LIMIT_PERIOD?: string;
   /** "true" lets IdP issuers be http on a loopback host (local tests only); off by default. */
   ALLOW_INSECURE_ISSUERS?: string;
 }

@@ -19,7 +19,7 @@ export function revocationRoutes() {
   app.delete('/:kind/:id', async (c) => {
     const kind = c.req.param('kind');
     const id = c.req.param('id');
-    if (kind !== 'session' && kind !== 'role' && kind !== 'subject') throw new AdminError(404, 'NotFound', 'no such admin route');
+    if (kind !== 'session' && kind !== 'role' && kind !== 'subject' && kind !== 'idp') throw new AdminError(404, 'NotFound', 'no such admin route');
     const removed = await unrevoke(c.env, kind, id);
     await recordAudit(c.env, { actor: ADMIN_ACTOR, action: 'revocation.delete', target: `${kind}/${id}`, outcome: removed ? 'success' : 'NoSuchRevocation' });
     if (!removed) throw new AdminError(404, 'NoSuchRevocation', `no ${kind} revocation "${id}"`);

@@ -12,6 +12,11 @@ import type { Env } from '../env';
  * - Writes call `invalidate`, which drops this isolate's copy at once and deletes the KV entry;
  *   other isolates may serve their copy until it expires (ISOLATE_TTL_MS), and KV deletes take
  *   up to a minute to reach every location.
+ * - KV entries are versioned against writes: a fill carries when its D1 read began (metadata
+ *   `loadedAt`), and `invalidate` leaves a write marker (`…/written/<kind>/<id>` = when the write
+ *   finished) before deleting the entry. A fill that read D1 before the write but reached KV after
+ *   the delete (another request or isolate racing the admin write) is older than the marker and
+ *   is read as a miss — without this it served the old record for a full KV TTL (issue 7 item 10a).
  *
  * Entries are plain values, never in-flight promises: workerd cancels a request that waits on
  * I/O another request started.
@@ -19,6 +24,8 @@ import type { Env } from '../env';
 export const ISOLATE_TTL_MS = 5_000;
 /** KV rejects an expirationTtl below 60 seconds. */
 export const KV_TTL_SECONDS = 60;
+/** A marker must outlive any fill that raced its write: that fill lands within seconds and lives KV_TTL_SECONDS. */
+const WRITE_MARKER_TTL_SECONDS = 2 * KV_TTL_SECONDS;
 const ISOLATE_MAX_ENTRIES = 1_000;
 const KV_PREFIX = 'registry/v1';
 
@@ -31,6 +38,11 @@ export interface RecordCacheSource<Stored, Live> {
   load(env: Env, id: string): Promise<Stored | null>;
   /** Stored form → what callers use (e.g. opens a sealed secret). */
   hydrate(env: Env, stored: Stored): Promise<Live>;
+}
+
+/** KV metadata of a fill: when the D1 read it holds began (ms since the epoch). */
+interface FillMetadata {
+  loadedAt: number;
 }
 
 interface IsolateEntry<Live> {
@@ -56,8 +68,10 @@ export class RecordCache<Stored, Live> {
     const epoch = this.#epoch;
     let stored: Stored | null | undefined = await this.#readKv(env, id);
     if (stored === undefined) {
+      // Stamped before the read: a write that finishes after this instant outdates what we load.
+      const loadedAt = Date.now();
       stored = await this.#source.load(env, id);
-      if (stored !== null && epoch === this.#epoch) await this.#writeKv(env, id, stored);
+      if (stored !== null && epoch === this.#epoch) await this.#writeKv(env, id, stored, loadedAt);
     }
     const value = stored === null ? null : await this.#source.hydrate(env, stored);
     if (epoch === this.#epoch) this.#remember(id, value);
@@ -68,6 +82,13 @@ export class RecordCache<Stored, Live> {
   async invalidate(env: Env, id: string): Promise<void> {
     this.#epoch++;
     this.#memory.delete(id);
+    try {
+      // Marker first: once it is in place, no fill that read D1 before this write is served.
+      await env.CACHE.put(this.#markerKey(id), String(Date.now()), { expirationTtl: WRITE_MARKER_TTL_SECONDS });
+    } catch (error) {
+      // KV allows one write per second per key: a marker written a moment ago still covers fills older than it.
+      logCacheError('mark', this.#source.kind, error);
+    }
     try {
       await env.CACHE.delete(this.#kvKey(id));
     } catch (error) {
@@ -85,12 +106,25 @@ export class RecordCache<Stored, Live> {
     return `${KV_PREFIX}/${this.#source.kind}/${id}`;
   }
 
-  /** The stored record, or undefined on a miss (absent, unreadable, or an outdated shape). */
+  #markerKey(id: string): string {
+    return `${KV_PREFIX}/written/${this.#source.kind}/${id}`;
+  }
+
+  /**
+   * The stored record, or undefined on a miss (absent, unreadable, an outdated shape, or a fill
+   * whose D1 read began before the last write's marker). Entry and marker come in one bulk read.
+   */
   async #readKv(env: Env, id: string): Promise<Stored | undefined> {
     try {
-      const raw = await env.CACHE.get(this.#kvKey(id), 'json');
-      if (raw === null) return undefined;
-      const parsed = this.#source.stored.safeParse(raw);
+      const entryKey = this.#kvKey(id);
+      const markerKey = this.#markerKey(id);
+      const found = await env.CACHE.getWithMetadata<unknown, FillMetadata>([entryKey, markerKey], 'json');
+      const entry = found.get(entryKey);
+      if (!entry || entry.value === null) return undefined;
+      const writtenAt = Number(found.get(markerKey)?.value ?? NaN);
+      // `<=`: Date.now() only advances with I/O, so equal stamps cannot be ordered; reload rather than guess.
+      if (Number.isFinite(writtenAt) && !((entry.metadata?.loadedAt ?? 0) > writtenAt)) return undefined;
+      const parsed = this.#source.stored.safeParse(entry.value);
       return parsed.success ? parsed.data : undefined;
     } catch (error) {
       logCacheError('read', this.#source.kind, error);
@@ -98,9 +132,10 @@ export class RecordCache<Stored, Live> {
     }
   }
 
-  async #writeKv(env: Env, id: string, stored: Stored): Promise<void> {
+  async #writeKv(env: Env, id: string, stored: Stored, loadedAt: number): Promise<void> {
+    const metadata: FillMetadata = { loadedAt };
     try {
-      await env.CACHE.put(this.#kvKey(id), JSON.stringify(stored), { expirationTtl: KV_TTL_SECONDS });
+      await env.CACHE.put(this.#kvKey(id), JSON.stringify(stored), { expirationTtl: KV_TTL_SECONDS, metadata });
     } catch (error) {
       // KV allows one write per second per key; a concurrent fill elsewhere is as good as ours.
       logCacheError('write', this.#source.kind, error);
@@ -117,6 +152,6 @@ export class RecordCache<Stored, Live> {
   }
 }
 
-function logCacheError(op: 'read' | 'write' | 'delete', kind: string, error: unknown): void {
+function logCacheError(op: 'read' | 'write' | 'delete' | 'mark', kind: string, error: unknown): void {
   console.warn(JSON.stringify({ level: 'warn', msg: `registry cache ${op} failed`, kind, error: error instanceof Error ? error.message : String(error) }));
 }

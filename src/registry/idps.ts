@@ -3,6 +3,7 @@ import { isAllowedIssuerUrl, parseUrl } from '../sts/issuer-url';
 import { audited } from './audit';
 import { RecordCache } from './cache';
 import { parseInput, RegistryConflictError, RegistryNotFoundError, RegistryValidationError } from './errors';
+import { revoke } from './revocations';
 import { IdentityProvider, IdpCreateInput, IdpPatchInput } from './sts-schemas';
 
 /** OIDC identity providers whose tokens AssumeRoleWithWebIdentity accepts (adrs/0008). */
@@ -109,6 +110,11 @@ export async function updateIdp(env: Env, id: string, patch: unknown, actor: str
       .bind(JSON.stringify(next.audiences), next.jwksUri, next.displayName, next.enabled ? 1 : 0, next.updatedAt, id)
       .run();
     await byIssuer.invalidate(env, current.issuer);
+    // Disabling ends the IdP's sessions (session-store refuses a disabled IdP); the deny-list entry
+    // keeps those minted before the disable refused once the IdP is enabled again.
+    if (current.enabled && !next.enabled) {
+      await revoke(env, { kind: 'idp', id: current.id, revokedAt: next.updatedAt, label: { issuer: current.issuer }, reason: 'identity provider disabled' });
+    }
     return next;
   });
 }

@@ -12,7 +12,9 @@ import { getRole } from './roles';
  * - by `jti`: that one session;
  * - by role or by subject (issuer + `sub`): every session of it issued at or before the
  *   revocation — and, for a subject, every web identity token issued before then, so a stolen
- *   token cannot simply mint a new session.
+ *   token cannot simply mint a new session;
+ * - by IdP record id: written when an IdP is disabled, so sessions minted before the disable
+ *   stay refused after it is enabled again (a disabled IdP refuses all its sessions anyway).
  *
  * Each entry lives as long as the longest session it can affect (its remaining lifetime), then
  * KV drops it. KV is eventually consistent: a revocation reaches every location within a minute.
@@ -23,11 +25,11 @@ export const MAX_SESSION_SECONDS = 43200;
 const SKEW_SECONDS = 60;
 const PREFIX = 'sts/revoked/v1/';
 
-export type RevocationKind = 'session' | 'role' | 'subject';
+export type RevocationKind = 'session' | 'role' | 'subject' | 'idp';
 
 export const Revocation = z.object({
-  kind: z.enum(['session', 'role', 'subject']),
-  /** The jti, the role id, or the subject key (see subjectKey). */
+  kind: z.enum(['session', 'role', 'subject', 'idp']),
+  /** The jti, the role id, the subject key (see subjectKey), or the IdP record id. */
   id: z.string(),
   /** Sessions (and, for subjects, web identity tokens) issued at or before this instant are refused. */
   revokedAt: z.string(),
@@ -42,6 +44,7 @@ export type Revocation = z.infer<typeof Revocation>;
 export interface RevocationSubject {
   jti?: string;
   roleId?: string;
+  idpId?: string | undefined;
   issuer: string;
   subject: string;
   /** When the session (or token) was issued; undefined counts as revoked if any role/subject entry exists. */
@@ -134,6 +137,7 @@ export async function findRevocation(env: Env, s: RevocationSubject): Promise<Re
   const keys = [key('subject', await subjectKey(s.issuer, s.subject))];
   if (s.jti) keys.push(key('session', s.jti));
   if (s.roleId) keys.push(key('role', s.roleId));
+  if (s.idpId) keys.push(key('idp', s.idpId));
   const found = await env.CACHE.get<Revocation>(keys, 'json');
   for (const raw of found.values()) {
     const entry = Revocation.safeParse(raw);

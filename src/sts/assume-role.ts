@@ -51,6 +51,7 @@ export async function assumeRoleWithWebIdentity(
     sessionName: input.roleSessionName,
     subject: identity.subject,
     issuer: identity.issuer,
+    idpId: identity.idp.id,
     ceiling: fillTemplates(role.statements, templateClaims),
     templateClaims,
     issuedAt,

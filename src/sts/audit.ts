@@ -1,12 +1,15 @@
 import type { Env } from '../env';
 import { recordAudit } from '../registry/audit';
+import { pruneStsFailures, recordStsFailure } from './failure-audit';
 import { deriveStsKeyBits } from './keys';
 
 /**
- * STS calls in audit_log (adrs/0009 lists what is personal data and how long it is kept):
- * action `sts.<Action>`, target the role or caller, outcome `success` or the STS error code, and
- * detail with the issuer, subject, session name, reason and a salted hash of the client IP.
- * Rows older than STS_AUDIT_RETENTION_DAYS are pruned now and then by STS calls themselves.
+ * STS calls in the audit (adrs/0009 lists what is personal data and how long it is kept; adrs/0014
+ * why failures are counted): a successful call is one audit_log row — action `sts.<Action>`,
+ * target the role or caller, detail with the issuer, subject, session name, credentials' ids and
+ * a salted hash of the client IP. A failed call adds to its client's per-minute count in
+ * sts_failures (failure-audit.ts). Rows older than STS_AUDIT_RETENTION_DAYS are pruned now and
+ * then by STS calls themselves.
  */
 
 export const STS_AUDIT_RETENTION_DAYS = 90;
@@ -21,15 +24,18 @@ export interface StsAuditEvent {
   detail: Record<string, unknown>;
 }
 
-export async function recordStsCall(env: Env, request: Request, event: StsAuditEvent, now: Date): Promise<void> {
-  const clientIpHash = await hashClientIp(env, request.headers.get('cf-connecting-ip'), now);
-  await recordAudit(env, {
-    actor: event.actor,
-    action: `sts.${event.action}`,
-    target: event.target,
-    outcome: event.outcome,
-    detail: { ...event.detail, clientIpHash },
-  });
+export async function recordStsCall(env: Env, clientIpHash: string | null, event: StsAuditEvent, now: Date): Promise<void> {
+  if (event.outcome === 'success') {
+    await recordAudit(env, {
+      actor: event.actor,
+      action: `sts.${event.action}`,
+      target: event.target,
+      outcome: event.outcome,
+      detail: { ...event.detail, clientIpHash },
+    });
+  } else {
+    await recordStsFailure(env, { action: `sts.${event.action}`, code: event.outcome, clientIpHash, detail: { actor: event.actor, target: event.target, ...event.detail } }, now);
+  }
   if (Math.random() * PRUNE_ONE_IN < 1) await pruneStsAudit(env, now);
 }
 
@@ -37,6 +43,7 @@ export async function pruneStsAudit(env: Env, now: Date): Promise<void> {
   const cutoff = new Date(now.getTime() - STS_AUDIT_RETENTION_DAYS * 86_400_000).toISOString();
   try {
     await env.DB.prepare("DELETE FROM audit_log WHERE action LIKE 'sts.%' AND at < ?").bind(cutoff).run();
+    await pruneStsFailures(env, cutoff);
   } catch (error) {
     console.warn(JSON.stringify({ level: 'warn', msg: 'sts audit prune failed', error: String(error) }));
   }
@@ -49,9 +56,19 @@ export async function pruneStsAudit(env: Env, now: Date): Promise<void> {
  */
 export async function hashClientIp(env: Pick<Env, 'MASTER_KEY'>, ip: string | null, now: Date): Promise<string | null> {
   if (!ip) return null;
-  const month = now.toISOString().slice(0, 7);
-  const bits = await deriveStsKeyBits(env.MASTER_KEY, `audit-client-ip/${month}`, 32);
-  const key = await crypto.subtle.importKey('raw', bits, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await clientIpKey(env.MASTER_KEY, now.toISOString().slice(0, 7));
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(ip)));
   return [...mac.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// Every STS call hashes its client IP (the rate limit keys on it): the month's key is derived once
+// per isolate. A plain value, never a promise (workerd cancels requests awaiting another's I/O).
+let ipKey: { masterKey: string; month: string; key: CryptoKey } | undefined;
+
+async function clientIpKey(masterKey: string, month: string): Promise<CryptoKey> {
+  if (ipKey?.masterKey === masterKey && ipKey.month === month) return ipKey.key;
+  const bits = await deriveStsKeyBits(masterKey, `audit-client-ip/${month}`, 32);
+  const key = await crypto.subtle.importKey('raw', bits, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  ipKey = { masterKey, month, key };
+  return key;
 }

@@ -18,6 +18,8 @@ export const STS_ERROR_STATUS = {
   MissingAction: 400,
   MissingAuthenticationToken: 403,
   SignatureDoesNotMatch: 403,
+  /** AWS answers a throttled STS call `<Type>Sender</Type><Code>Throttling</Code>`, "Rate exceeded". */
+  Throttling: 400,
   ValidationError: 400,
 } as const;
 
@@ -30,11 +32,15 @@ export type StsErrorCode = keyof typeof STS_ERROR_STATUS;
 export class StsError extends Error {
   override readonly name = 'StsError';
   readonly status: number;
+  /** Sent as Retry-After (Throttling). */
+  readonly retryAfterSeconds: number | undefined;
   constructor(
     readonly code: StsErrorCode,
     message: string,
+    options: { retryAfterSeconds?: number } = {},
   ) {
     super(message);
     this.status = STS_ERROR_STATUS[code];
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

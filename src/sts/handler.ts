@@ -1,9 +1,10 @@
 import type { Env } from '../env';
 import { assumeRoleWithWebIdentity } from './assume-role';
-import { recordStsCall } from './audit';
+import { hashClientIp, recordStsCall } from './audit';
 import { getCallerIdentity } from './caller-identity';
 import { StsError } from './errors';
 import { actionOf, isFormEncoded, newStsRequestId, readStsRequest, STS_API_VERSION, stsErrorResponse, stsResponse } from './protocol';
+import { enforceStsRateLimit } from './rate-limit';
 
 /** What the audit log records of a call, filled in as far as the call got. Never a credential. */
 export interface StsTrace {
@@ -18,8 +19,9 @@ export interface StsTrace {
 }
 
 /**
- * One STS call (`/.sts`, or `POST /` with a form body): read the query-protocol parameters,
- * run the action, answer XML, and audit the call once answered (waitUntil).
+ * One STS call (`/.sts`, or `POST /` with a form body): count it against its client's rate
+ * limit, read the query-protocol parameters, run the action, answer XML, and audit the call once
+ * answered (waitUntil). A throttled call is answered before its body is read and is not audited.
  */
 export async function handleStsRequest(request: Request, env: Env, executionCtx: ExecutionContext): Promise<Response> {
   const requestId = newStsRequestId();
@@ -28,7 +30,10 @@ export async function handleStsRequest(request: Request, env: Env, executionCtx:
   let action: 'AssumeRoleWithWebIdentity' | 'GetCallerIdentity' | undefined;
   let outcome = 'success';
   let reason: string | undefined;
+  let clientIpHash: string | null = null;
   try {
+    clientIpHash = await hashClientIp(env, request.headers.get('cf-connecting-ip'), now);
+    await enforceStsRateLimit(env, clientIpHash);
     if (request.method !== 'GET' && request.method !== 'POST') throw new StsError('InvalidAction', 'STS actions are called with GET or POST.');
     const sts = await readStsRequest(request);
     const name = actionOf(sts.params);
@@ -51,7 +56,7 @@ export async function handleStsRequest(request: Request, env: Env, executionCtx:
     if (action) {
       const actor = action === 'GetCallerIdentity' ? (trace.accessKeyId ?? 'anonymous') : trace.subject ? `${trace.issuer}#${trace.subject}` : 'anonymous';
       const target = action === 'GetCallerIdentity' ? (trace.arn ?? null) : (trace.role ?? null);
-      executionCtx.waitUntil(recordStsCall(env, request, { action, actor, target, outcome, detail: { ...trace, reason, requestId } }, now));
+      executionCtx.waitUntil(recordStsCall(env, clientIpHash, { action, actor, target, outcome, detail: { ...trace, reason, requestId } }, now));
     }
   }
 }

@@ -13,8 +13,12 @@ import { isAllowedIssuerUrl } from './issuer-url';
  * - Fresh for an hour. After that the cached set is still served while a refresh runs in the
  *   background (stale-while-revalidate), for up to a day: an IdP outage does not stop sign-ins.
  * - A token whose `kid` is not in the set forces one refetch (the IdP may have rotated), at most
- *   once per IdP every few seconds so random `kid`s cannot turn the gateway into a flood.
- * - Every fetch has a 3 s timeout, a size limit and no redirects; failures with nothing cached
+ *   once per IdP every few seconds so random `kid`s cannot turn the gateway into a flood. Only a
+ *   refetch that reached the IdP counts: one that could not connect leaves the next token free
+ *   to try again (adrs/0014).
+ * - Every fetch is a GET with a 3 s budget, a size limit and no redirects. A connection-level
+ *   failure (the IdP closed or reset the connection before answering, as HTTP/1.0 servers do to
+ *   reused connections) is retried once within that same budget. Failures with nothing cached
  *   are IDPCommunicationError.
  */
 
@@ -24,6 +28,11 @@ export const FORCED_REFETCH_INTERVAL_MS = 10_000;
 export const IDP_FETCH_TIMEOUT_MS = 3_000;
 export const MAX_IDP_DOCUMENT_BYTES = 64 * 1024;
 const KV_PREFIX = 'sts/jwks/v1/';
+
+/** The IdP could not be reached at all (no HTTP answer), even after the retry. */
+export class IdpConnectionError extends Error {
+  override readonly name = 'IdpConnectionError';
+}
 
 interface CachedJwks {
   jwks: JSONWebKeySet;
@@ -64,7 +73,8 @@ export async function idpJwks(env: Env, idp: JwksSource, options: JwksOptions): 
 
 /**
  * Refetches after a token named a `kid` the cached set lacks. Returns null when a forced refetch
- * ran for this IdP too recently, or when the IdP cannot be reached (the token then stays unverified).
+ * ran for this IdP too recently (the token then stays unverified); throws IDPCommunicationError
+ * when the IdP cannot be reached or answers with something unusable.
  */
 export async function refetchIdpJwks(env: Env, idp: JwksSource, now = Date.now()): Promise<JSONWebKeySet | null> {
   const key = await cacheKey(idp);
@@ -75,7 +85,12 @@ export async function refetchIdpJwks(env: Env, idp: JwksSource, now = Date.now()
     return await refresh(env, idp, key, now);
   } catch (error) {
     logFetchFailure(idp, error);
-    return null;
+    // The back-off limits how often we make the IdP answer; a refetch it never answered costs it nothing.
+    if (error instanceof IdpConnectionError) {
+      if (last === undefined) lastForcedRefetch.delete(key);
+      else lastForcedRefetch.set(key, last);
+    }
+    throw communicationError();
   }
 }
 
@@ -110,17 +125,33 @@ async function discoverJwksUri(env: Env, issuer: string): Promise<string> {
 
 async function fetchJson(env: Env, url: string): Promise<unknown> {
   if (!isAllowedIssuerUrl(env, url)) throw new Error(`refusing to fetch a non-https URL: ${url}`);
-  const response = await fetch(url, {
-    headers: { accept: 'application/json' },
-    redirect: 'manual',
-    signal: AbortSignal.timeout(IDP_FETCH_TIMEOUT_MS),
-  });
+  const response = await fetchWithOneRetry(url, AbortSignal.timeout(IDP_FETCH_TIMEOUT_MS));
   if (response.status !== 200) {
     await response.body?.cancel();
     throw new Error(`${url} answered ${response.status}`);
   }
   const text = await readLimited(response, MAX_IDP_DOCUMENT_BYTES);
   return JSON.parse(text) as unknown;
+}
+
+/**
+ * GET, retried once when the connection fails before any answer (fetch rejects without our
+ * deadline having passed). Both attempts share one deadline, so the retry never extends the
+ * budget; an HTTP answer of any status is never retried here.
+ */
+async function fetchWithOneRetry(url: string, deadline: AbortSignal): Promise<Response> {
+  const attempt = () => fetch(url, { method: 'GET', headers: { accept: 'application/json' }, redirect: 'manual', signal: deadline });
+  try {
+    return await attempt();
+  } catch (first) {
+    if (deadline.aborted) throw first;
+    try {
+      return await attempt();
+    } catch (second) {
+      if (deadline.aborted) throw second;
+      throw new IdpConnectionError(`${url}: ${second instanceof Error ? second.message : String(second)} (after a retry)`);
+    }
+  }
 }
 
 async function readLimited(response: Response, maxBytes: number): Promise<string> {

@@ -74,7 +74,9 @@ export function stsErrorResponse(error: StsError, requestId: string): Response {
       RequestId: requestId,
     },
   });
-  return new Response(xml, { status: error.status, headers: stsHeaders(requestId) });
+  const headers = stsHeaders(requestId);
+  if (error.retryAfterSeconds !== undefined) headers.set('retry-after', String(error.retryAfterSeconds));
+  return new Response(xml, { status: error.status, headers });
 }
 
 /** `YYYY-MM-DDTHH:MM:SSZ`, the form STS prints timestamps in. */

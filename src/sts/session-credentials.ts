@@ -35,6 +35,12 @@ export interface SessionClaims {
   /** `sub` and `iss` of the web identity token the session was minted from. */
   subject: string;
   issuer: string;
+  /**
+   * The id of the IdP record that accepted the web identity token: the session lives only while
+   * that record exists and is enabled, so re-creating an IdP for the same issuer revives nothing.
+   * Undefined for tokens minted before the claim existed (they are checked by issuer only).
+   */
+  idpId?: string | undefined;
   /** The role's statements when minted, with `${claim}` templates already filled in. */
   ceiling: PolicyStatement[];
   /** Token claims the role's templates may name, kept to fill them in as the role is now. */
@@ -75,6 +81,7 @@ const TokenPayload = z.object({
   acct: z.string(),
   sn: z.string().min(1),
   idp: z.string().min(1),
+  iid: z.string().min(1).max(64).optional(),
   ceil: z.array(PolicyStatement),
   ctx: z.record(z.string(), z.string()),
 });
@@ -90,6 +97,7 @@ export async function mintSessionCredentials(keyring: StsKeyring, grant: Session
     acct: grant.account,
     sn: grant.sessionName,
     idp: grant.issuer,
+    ...(grant.idpId === undefined ? {} : { iid: grant.idpId }),
     ceil: grant.ceiling,
     ctx: grant.templateClaims,
   } satisfies JWTPayload;
@@ -148,6 +156,7 @@ export async function verifySessionToken(keyring: StsKeyring, token: string, acc
     sessionName: p.sn,
     subject: p.sub,
     issuer: p.idp,
+    idpId: p.iid,
     ceiling: p.ceil,
     templateClaims: p.ctx,
     issuedAt: new Date(p.iat * 1000),

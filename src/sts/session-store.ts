@@ -2,6 +2,7 @@ import type { CredentialStore } from '../auth/identity';
 import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
 import { accessKeyCredentialStore } from '../registry/access-keys';
+import { findIdpByIssuer } from '../registry/idps';
 import { findRevocation } from '../registry/revocations';
 import { findRoleById } from '../registry/roles';
 import { S3Error } from '../s3/errors';
@@ -13,18 +14,26 @@ import { fillTemplates } from './templates';
  * Session credentials as the SigV4 verifier sees them. The token is verified (signature by an
  * accepted key version, expiry, binding to this AccessKeyId), checked against the deny-list, and
  * the secret re-derived; the principal's permissions are the token's ceiling ∩ the role as it is
- * now (a deleted role leaves the second set empty, so nothing is allowed).
+ * now (a deleted role leaves the second set empty, so nothing is allowed). The IdP that accepted
+ * the web identity token must still exist, be enabled and be the same record (adrs/0009): a
+ * disabled, deleted or deleted-and-re-created IdP ends its sessions, within the registry cache's
+ * reach (adrs/0002).
  */
 export async function resolveSession(env: Env, accessKeyId: string, sessionToken: string, now: Date): Promise<{ secretAccessKey: string; principal: Extract<Principal, { kind: 'session' }> }> {
   const keyring = await stsKeyring(env);
   const claims = await verifySessionToken(keyring, sessionToken, accessKeyId, now);
   const secretAccessKey = await deriveSessionSecret(keyring, accessKeyId);
   if (secretAccessKey === null) throw new SessionTokenError('unknown-key-version', 'The access key was minted under a key version that is not accepted');
-  const [revocation, role] = await Promise.all([
-    findRevocation(env, { jti: claims.jti, roleId: claims.roleId, issuer: claims.issuer, subject: claims.subject, issuedAt: claims.issuedAt }),
+  const [revocation, role, idp] = await Promise.all([
+    findRevocation(env, { jti: claims.jti, roleId: claims.roleId, idpId: claims.idpId, issuer: claims.issuer, subject: claims.subject, issuedAt: claims.issuedAt }),
     findRoleById(env, claims.roleId),
+    findIdpByIssuer(env, claims.issuer),
   ]);
   if (revocation) throw new SessionTokenError('revoked', 'The security token has been revoked');
+  // Tokens minted before sessions named their IdP record (no `iid`) are held to the issuer alone.
+  if (!idp || !idp.enabled || (claims.idpId !== undefined && claims.idpId !== idp.id)) {
+    throw new SessionTokenError('revoked', 'The identity provider that issued the web identity token is disabled or deleted');
+  }
   const roleNow = role ? fillTemplates(role.statements, claims.templateClaims) : [];
   return {
     secretAccessKey,

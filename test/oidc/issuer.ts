@@ -11,6 +11,9 @@
  *   POST <issuer>/token  { claims, alg?, kid?, header? }  → { token } (payload signed exactly as given)
  *   POST <issuer>/keys   { alg?, publish? }     → { kid } a new key (published unless publish=false)
  *   POST <issuer>/mode   { mode }               ok | down (503) | slow (5 s) | huge (200 KiB JWKS) | wrong-issuer
+ *   POST <issuer>/drop   { times }              the next `times` discovery/JWKS requests lose their
+ *                                               connection before any answer (socket destroyed), as a
+ *                                               client sees "Network connection lost"; counted in stats
  *   GET  <issuer>/stats                         → { discovery, jwks } request counts
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -33,6 +36,8 @@ interface Tenant {
   issuer: string;
   keys: TenantKey[];
   mode: Mode;
+  /** How many more discovery/JWKS requests get their connection dropped. */
+  dropNext: number;
   stats: { discovery: number; jwks: number };
 }
 
@@ -73,7 +78,7 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
     const path = new URL(req.url ?? '/', url).pathname;
     if (req.method === 'POST' && path === '/tenants') {
       const id = `t${++next}`;
-      const tenant: Tenant = { issuer: `${url}/${id}`, keys: [], mode: 'ok', stats: { discovery: 0, jwks: 0 } };
+      const tenant: Tenant = { issuer: `${url}/${id}`, keys: [], mode: 'ok', dropNext: 0, stats: { discovery: 0, jwks: 0 } };
       for (const alg of ['RS256', 'ES256', 'ES384', 'EdDSA'] as const) await addKey(tenant, alg, true);
       tenants.set(id, tenant);
       return send(res, 201, { issuer: tenant.issuer, kids: tenant.keys.map((k) => k.kid) });
@@ -86,6 +91,11 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
     if (req.method === 'GET' && (route === '/.well-known/openid-configuration' || route === '/jwks')) {
       const isDiscovery = route !== '/jwks';
       tenant.stats[isDiscovery ? 'discovery' : 'jwks']++;
+      if (tenant.dropNext > 0) {
+        tenant.dropNext--;
+        req.socket.destroy();
+        return;
+      }
       if (tenant.mode === 'down') return send(res, 503, { error: 'down' });
       if (tenant.mode === 'slow') await new Promise((r) => setTimeout(r, 5_000));
       if (isDiscovery) {
@@ -111,6 +121,10 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
     if (req.method === 'POST' && route === '/keys') {
       const key = await addKey(tenant, body.alg ?? 'RS256', body.publish !== false);
       return send(res, 201, { kid: key.kid });
+    }
+    if (req.method === 'POST' && route === '/drop') {
+      tenant.dropNext = Number(body.times ?? 1);
+      return send(res, 200, { dropNext: tenant.dropNext });
     }
     if (req.method === 'POST' && route === '/mode') {
       tenant.mode = body.mode;

@@ -2,7 +2,8 @@ import { env } from 'cloudflare:test';
 import { base64url, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { admin } from './admin-client';
-import { assumeRole, createRole, githubClaims, type Issuer, newIssuer, registerIdp } from './helpers/sts';
+import { hashClientIp } from '../../src/sts/audit';
+import { ACCOUNT, assumeRole, createRole, githubClaims, type Issuer, newIssuer, registerIdp, stsCall } from './helpers/sts';
 
 /**
  * AssumeRoleWithWebIdentity's token checks, each answered with the AWS error code and no
@@ -176,20 +177,30 @@ describe('DurationSeconds', () => {
 });
 
 describe('audit of refusals', () => {
-  it('records the outcome code and reason of a refused call', async () => {
+  it('counts refused calls per client, minute and code, with the particulars of the latest (adrs/0014)', async () => {
     const subject = `repo:org/repo:ref:refs/heads/audit-${crypto.randomUUID()}`;
-    await refused(await idp.token(githubClaims(idp.issuer, { sub: subject, aud: 'wrong' })), 'InvalidIdentityToken');
-    await refused(await idp.token(githubClaims(idp.issuer, { sub: subject, ref: 'refs/heads/x' })), 'AccessDenied');
-    let rows: Record<string, string>[] = [];
-    for (let i = 0; i < 50 && rows.length < 1; i++) {
-      ({ results: rows } = await env.DB.prepare("SELECT * FROM audit_log WHERE action = 'sts.AssumeRoleWithWebIdentity' AND json_extract(detail, '$.subject') = ?")
-        .bind(subject)
-        .all<Record<string, string>>());
-      if (rows.length < 1) await new Promise((r) => setTimeout(r, 20));
+    const ip = `192.0.2.${crypto.randomUUID().slice(0, 8)}`;
+    const call = async (token: string) =>
+      stsCall(
+        { Action: 'AssumeRoleWithWebIdentity', RoleArn: `arn:aws:iam::${ACCOUNT}:role/${role.name}`, RoleSessionName: 'ci-run', WebIdentityToken: token },
+        { headers: { 'cf-connecting-ip': ip } },
+      );
+    expect((await call(await idp.token(githubClaims(idp.issuer, { sub: subject, aud: 'wrong' })))).code).toBe('InvalidIdentityToken');
+    expect((await call(await idp.token(githubClaims(idp.issuer, { sub: subject, ref: 'refs/heads/x' })))).code).toBe('AccessDenied');
+    const hash = await hashClientIp(env, ip, new Date());
+    let rows: Record<string, any>[] = [];
+    for (let i = 0; i < 50 && rows.length < 2; i++) {
+      ({ results: rows } = await env.DB.prepare('SELECT code, count, last_detail FROM sts_failures WHERE client_hash = ? ORDER BY code').bind(hash).all<Record<string, any>>());
+      if (rows.length < 2) await new Promise((r) => setTimeout(r, 20));
     }
+    expect(rows.map((r) => [r.code, r.count])).toEqual([['AccessDenied', 1], ['InvalidIdentityToken', 1]]);
     // The wrong-audience token never verified, so its subject is unknown; the trust failure is recorded under it.
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ outcome: 'AccessDenied', target: role.name, actor: `${idp.issuer}#${subject}` });
-    expect(JSON.parse(rows[0]!.detail!).reason).toBe('Not authorized to perform sts:AssumeRoleWithWebIdentity');
+    expect(JSON.parse(rows[0]!.last_detail)).toMatchObject({
+      target: role.name,
+      actor: `${idp.issuer}#${subject}`,
+      subject,
+      reason: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+    });
+    expect(JSON.parse(rows[1]!.last_detail).subject).toBeUndefined();
   });
 });

@@ -22,6 +22,8 @@ export interface Issuer {
   token(claims: Record<string, unknown>, options?: { alg?: string; kid?: string; header?: Record<string, unknown> }): Promise<string>;
   addKey(options?: { alg?: string; publish?: boolean }): Promise<string>;
   setMode(mode: 'ok' | 'down' | 'slow' | 'huge' | 'wrong-issuer'): Promise<void>;
+  /** The next `times` discovery/JWKS requests lose their connection before any answer. */
+  dropConnections(times: number): Promise<void>;
   stats(): Promise<{ discovery: number; jwks: number }>;
   jwks(): Promise<{ keys: Record<string, string>[] }>;
 }
@@ -40,6 +42,7 @@ export async function newIssuer(): Promise<Issuer> {
     token: async (claims, options = {}) => (await post('/token', { claims, ...options })).token!,
     addKey: async (options = {}) => (await post('/keys', options)).kid!,
     setMode: async (mode) => void (await post('/mode', { mode })),
+    dropConnections: async (times) => void (await post('/drop', { times })),
     stats: async () => (await (await fetch(`${issuer}/stats`)).json()) as { discovery: number; jwks: number },
     jwks: async () => (await (await fetch(`${issuer}/jwks`)).json()) as { keys: Record<string, string>[] },
   };
@@ -99,19 +102,23 @@ export interface StsAnswer {
   doc: any;
   /** ErrorResponse/Error/Code, when an error. */
   code?: string;
+  headers: Headers;
 }
 
 /** Calls /.sts (or another path) with form parameters, unsigned, as SDKs call AssumeRoleWithWebIdentity. */
-export async function stsCall(params: Record<string, string>, options: { path?: string; method?: 'GET' | 'POST' } = {}): Promise<StsAnswer> {
+export async function stsCall(
+  params: Record<string, string>,
+  options: { path?: string; method?: 'GET' | 'POST'; headers?: Record<string, string> } = {},
+): Promise<StsAnswer> {
   const form = new URLSearchParams({ Version: '2011-06-15', ...params });
   const path = options.path ?? '/.sts';
   const response =
     options.method === 'GET'
-      ? await SELF.fetch(`https://gateway.test${path}?${form}`)
-      : await SELF.fetch(`https://gateway.test${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+      ? await SELF.fetch(`https://gateway.test${path}?${form}`, { headers: options.headers })
+      : await SELF.fetch(`https://gateway.test${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...options.headers }, body: form.toString() });
   const text = await response.text();
   const doc = xml.parse(text);
-  return { status: response.status, text, doc, code: doc.ErrorResponse?.Error?.Code };
+  return { status: response.status, text, doc, code: doc.ErrorResponse?.Error?.Code, headers: response.headers };
 }
 
 export interface SessionCredentials {
