@@ -12,7 +12,7 @@ import { corsResponseHeaders, withCorsHeaders } from './cors';
 import { dispatch } from './dispatch';
 import { withEdgeCache } from './edge-cache';
 import { S3Error } from './errors';
-import { parseS3Operation, type S3Operation } from './operation';
+import { assertKeyFits, keyLimitFor, parseS3Operation, type S3Operation } from './operation';
 import { errorResponse, newRequestId, withRequestId } from './respond';
 
 /** Operations whose authorization the handler does itself (per key, per bucket, or on a bucket that does not exist yet). */
@@ -46,6 +46,9 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
     if (bucket && !AUTHORIZED_BY_HANDLER.has(op.action) && !authorize(principal, IAM_ACTION[op.action], bucket, op.key)) {
       throw new S3Error('AccessDenied', 'Access Denied');
     }
+    const backend = bucket ? openBackend(env, bucket.backend) : undefined;
+    // The bucket's real key limit is known only now; a key over it is refused before the payload is read.
+    if (backend && op.key !== undefined) assertKeyFits(op.key, keyLimitFor(op.action, backend.maxKeyBytes));
     const c: S3Context = {
       env,
       executionCtx,
@@ -53,7 +56,7 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
       op,
       principal,
       bucket,
-      backend: bucket ? openBackend(env, bucket.backend) : undefined,
+      backend,
       body,
       requestId,
       now,

@@ -56,7 +56,40 @@ const UNSUPPORTED_SUBRESOURCES = [
   'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'website',
 ] as const;
 
-const MAX_KEY_BYTES = 1024;
+/** S3's key limit in UTF-8 bytes; a bucket's storage may allow less (Backend.maxKeyBytes). */
+export const S3_MAX_KEY_BYTES = 1024;
+
+/** Operations that create or overwrite an object (or a part of one) under the request's key. */
+const KEY_WRITING_ACTIONS: ReadonlySet<S3Action> = new Set<S3Action>([
+  'PutObject',
+  'CopyObject',
+  'CreateMultipartUpload',
+  'UploadPart',
+  'UploadPartCopy',
+  'CompleteMultipartUpload',
+]);
+
+/**
+ * The longest key an operation may name: S3's 1024 bytes, or for an operation that writes the
+ * key, what the bucket's storage can hold (its placement prefix counts against R2's 1024).
+ */
+export function keyLimitFor(action: S3Action, storageMaxKeyBytes: number): number {
+  return KEY_WRITING_ACTIONS.has(action) ? Math.min(S3_MAX_KEY_BYTES, storageMaxKeyBytes) : S3_MAX_KEY_BYTES;
+}
+
+/**
+ * S3's KeyTooLongError, naming the limit that applies (S3 adds Size and MaxSizeAllowed).
+ * Checked before any payload is read, so nothing is written and no body is consumed.
+ */
+export function assertKeyFits(key: string, maxBytes: number): void {
+  const size = new TextEncoder().encode(key).byteLength;
+  if (size > maxBytes) {
+    throw new S3Error('KeyTooLongError', `Your key is too long: it is ${size} bytes, and the limit here is ${maxBytes} bytes.`, {
+      Size: String(size),
+      MaxSizeAllowed: String(maxBytes),
+    });
+  }
+}
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
@@ -81,7 +114,8 @@ export function parseS3Operation(request: Request, baseDomain = ''): S3Operation
     bucket = rawBucket === '' ? undefined : decodeComponent(rawBucket);
     rawKey = slash === -1 ? '' : rawPath.slice(slash + 1);
   }
-  const key = rawKey === '' ? undefined : validateObjectKey(decodeComponent(rawKey));
+  // The key's length is checked by the lifecycle (keyLimitFor) once the bucket, and so its limit, is known.
+  const key = rawKey === '' ? undefined : validateObjectKey(decodeComponent(rawKey), Number.POSITIVE_INFINITY);
   const resource = '/' + [bucket, key].filter((p) => p !== undefined).join('/');
   const base = { bucket, key, rawPath, query, addressing: hostBucket !== undefined ? 'virtual' : 'path', resource } as const;
 
@@ -162,14 +196,13 @@ function decodeComponent(raw: string): string {
 }
 
 /**
- * Keys are any UTF-8 up to 1024 bytes, except that the gateway refuses what could escape a
+ * Keys are any UTF-8 up to 1024 bytes (less in a bucket whose storage prefix uses some: see
+ * assertKeyFits, applied once the bucket is known), except that the gateway refuses what could escape a
  * backend's namespace or confuse a filesystem-like store: `.`/`..` segments and control characters.
  */
-export function validateObjectKey(key: string): string {
+export function validateObjectKey(key: string, maxBytes = S3_MAX_KEY_BYTES): string {
   if (key === '') throw new S3Error('InvalidArgument', 'The object key must not be empty.');
-  if (new TextEncoder().encode(key).byteLength > MAX_KEY_BYTES) {
-    throw new S3Error('KeyTooLongError', 'Your key is too long: the maximum is 1024 bytes.');
-  }
+  assertKeyFits(key, maxBytes);
   if (CONTROL_CHARACTERS.test(key)) {
     throw new S3Error('InvalidArgument', 'The object key must not contain control characters.');
   }
