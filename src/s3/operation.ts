@@ -119,6 +119,7 @@ export function parseS3Operation(request: Request, baseDomain = ''): S3Operation
   const resource = '/' + [bucket, key].filter((p) => p !== undefined).join('/');
   const base = { bucket, key, rawPath, query, addressing: hostBucket !== undefined ? 'virtual' : 'path', resource } as const;
 
+  assertContentLength(request.headers.get('content-length'));
   const unsupported = UNSUPPORTED_SUBRESOURCES.find((name) => query.has(name));
   if (unsupported) {
     throw new S3Error('NotImplemented', `The ${unsupported} sub-resource is not implemented by this gateway.`);
@@ -172,6 +173,17 @@ function chooseAction(method: string, bucket: string | undefined, key: string | 
       return query.has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
   }
   throw methodNotAllowed(method, 'an object');
+}
+
+/**
+ * A Content-Length that is present must be a non-negative decimal integer. HTTP fronts (Cloudflare's
+ * edge, workerd) refuse most bad ones before the Worker runs; whatever reaches it is answered as
+ * S3 does, 400, rather than mistaken for an absent length (411) or an empty body.
+ */
+function assertContentLength(value: string | null): void {
+  if (value !== null && !/^\d+$/.test(value.trim())) {
+    throw new S3Error('BadRequest', 'An error occurred when parsing the HTTP request: the Content-Length header is not a non-negative integer.');
+  }
 }
 
 function methodNotAllowed(method: string, target: string): S3Error {
