@@ -13,6 +13,7 @@ import { dispatch } from './dispatch';
 import { withEdgeCache } from './edge-cache';
 import { S3Error } from './errors';
 import { assertKeyFits, keyLimitFor, parseS3Operation, type S3Operation } from './operation';
+import { guardAgainstEdgeCompression } from './no-transform';
 import { errorResponse, newRequestId, withRequestId } from './respond';
 
 /** Operations whose authorization the handler does itself (per key, per bucket, or on a bucket that does not exist yet). */
@@ -61,9 +62,10 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
       requestId,
       now,
     };
-    return withCors(withRequestId(await withEdgeCache(c, dispatch), requestId), request, bucket);
+    const response = withRequestId(await withEdgeCache(c, dispatch), requestId);
+    return withCors(guardAgainstEdgeCompression(response, request), request, bucket);
   } catch (error) {
-    return withCors(errorResponse(error, resource, requestId, request.method), request, bucket);
+    return withCors(guardAgainstEdgeCompression(errorResponse(error, resource, requestId, request.method), request), request, bucket);
   } finally {
     // A request answered without reading its payload (refused, or a body the operation ignores)
     // releases it, so the runtime can discard the rest instead of finding it locked.

@@ -15,14 +15,12 @@ export function buildXml(document: Record<string, unknown>): string {
 }
 
 /**
- * Headers of every XML document the gateway answers with. S3 never compresses its answers, and
- * some clients (rclone) ask for gzip yet cannot read a gzipped error; Cloudflare's edge (and
- * wrangler dev) leaves alone a response that names its encoding.
+ * Headers of every XML document the gateway answers with. S3 never compresses its answers; the
+ * lifecycle keeps Cloudflare's edge from doing so (src/s3/no-transform.ts).
  */
 export function xmlHeaders(init?: HeadersInit): Headers {
   const headers = new Headers(init);
   headers.set('content-type', 'application/xml');
-  headers.set('content-encoding', 'identity');
   return headers;
 }
 
