@@ -36,6 +36,10 @@ export const IAM_ACTION: Record<S3Action, string> = {
   GetBucketVersioning: 's3:GetBucketVersioning',
   PutBucketVersioning: 's3:PutBucketVersioning',
   ListObjectVersions: 's3:ListBucketVersions',
+  GetBucketAcl: 's3:GetBucketAcl',
+  PutBucketAcl: 's3:PutBucketAcl',
+  GetObjectAcl: 's3:GetObjectAcl',
+  PutObjectAcl: 's3:PutObjectAcl',
 };
 
 /**

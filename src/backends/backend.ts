@@ -68,6 +68,11 @@ export interface CompletedPart {
  * (PreconditionFailed, InvalidRange, NoSuchUpload, InvalidPart, ...).
  */
 export interface Backend {
+  /**
+   * The longest client key, in UTF-8 bytes, this storage can hold: its own key limit less the
+   * prefix it adds (R2 keys are at most 1024 bytes, prefix included).
+   */
+  readonly maxKeyBytes: number;
   head(key: string): Promise<ObjectInfo | null>;
   get(key: string, options?: { range?: ByteRange }): Promise<ObjectBody | null>;
   /** `body` yields exactly `length` bytes, or errors (then nothing may be left written). */

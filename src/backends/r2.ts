@@ -18,6 +18,8 @@ const R2_ERRORS: Record<number, () => S3Error> = {
 };
 const R2_INVALID_RANGE = 10039;
 const R2_INVALID_ARGUMENT = 10029;
+/** R2's key limit, in UTF-8 bytes, counting the bucket's prefix. */
+const R2_MAX_KEY_BYTES = 1024;
 /** R2.delete takes at most this many keys per call. */
 const DELETE_BATCH = 1000;
 
@@ -95,10 +97,14 @@ function isGroup(query: ListQuery): boolean {
  * multipart ledger answers.
  */
 export class R2Backend implements Backend {
+  readonly maxKeyBytes: number;
+
   constructor(
     private readonly bucket: R2Bucket,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.maxKeyBytes = R2_MAX_KEY_BYTES - new TextEncoder().encode(prefix).byteLength;
+  }
 
   private path(key: string): string {
     return this.prefix + key;
@@ -108,13 +114,20 @@ export class R2Backend implements Backend {
     return path.slice(this.prefix.length);
   }
 
+  /** A key longer than this storage holds names no object: R2 would refuse it rather than say so. */
+  private holds(key: string): boolean {
+    return new TextEncoder().encode(key).byteLength <= this.maxKeyBytes;
+  }
+
   async head(key: string): Promise<ObjectInfo | null> {
+    if (!this.holds(key)) return null;
     const object = await this.bucket.head(this.path(key));
     return object ? objectInfoFromR2(object, key) : null;
   }
 
   async get(key: string, options: { range?: ByteRange } = {}): Promise<ObjectBody | null> {
     const { range } = options;
+    if (!this.holds(key)) return null;
     let object: R2ObjectBody | null;
     try {
       object = await this.bucket.get(this.path(key), range ? { range: toR2Range(range) } : {});
@@ -163,8 +176,9 @@ export class R2Backend implements Backend {
   }
 
   async delete(keys: string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
-      await this.bucket.delete(keys.slice(i, i + DELETE_BATCH).map((k) => this.path(k)));
+    const stored = keys.filter((k) => this.holds(k));
+    for (let i = 0; i < stored.length; i += DELETE_BATCH) {
+      await this.bucket.delete(stored.slice(i, i + DELETE_BATCH).map((k) => this.path(k)));
     }
   }
 

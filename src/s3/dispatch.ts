@@ -4,13 +4,13 @@ import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets 
 import { listObjects, listObjectsV2 } from './handlers/listing';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './handlers/multipart';
 import { deleteObject, deleteObjects, getObject, headObject, putObject } from './handlers/objects';
-import type { S3AclAction, S3Action } from './operation';
+import type { S3Action } from './operation';
 import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from './handlers/acl';
 import { getObjectAttributes } from './handlers/attributes';
 import { copyObject, uploadPartCopy } from './handlers/copy';
 import { getBucketVersioning, listObjectVersions, putBucketVersioning } from './handlers/versions';
 
-const HANDLERS: Record<S3Action | S3AclAction, S3Handler> = {
+const HANDLERS: Record<S3Action, S3Handler> = {
   ListBuckets: listBuckets,
   CreateBucket: createBucket,
   DeleteBucket: deleteBucket,

@@ -127,10 +127,10 @@ async function store(key: string, response: Response, ttl: number): Promise<void
   }
   const headers = new Headers(response.headers);
   headers.delete(EDGE_CACHE_HEADER);
-  // Stored bytes are served as they are, to every client alike (see readObject on edge compression).
-  if (!headers.has('content-encoding')) headers.set('content-encoding', 'identity');
   if (objectCacheControl) headers.set(STORED_CACHE_CONTROL, objectCacheControl);
-  headers.set('cache-control', `s-maxage=${ttl}`);
+  // The entry holds the stored bytes as they are, for every client alike (src/s3/no-transform.ts);
+  // its Cache-Control is the cache's own, replaced by the object's when served.
+  headers.set('cache-control', `s-maxage=${ttl}, no-transform`);
   await caches.default.put(key, new Response(response.body, { status: 200, headers, encodeBody: 'manual' }));
 }
 

@@ -12,7 +12,8 @@ import { corsResponseHeaders, withCorsHeaders } from './cors';
 import { dispatch } from './dispatch';
 import { withEdgeCache } from './edge-cache';
 import { S3Error } from './errors';
-import { ACL_IAM_ACTION, isAclAction, parseS3Operation, type S3Operation } from './operation';
+import { assertKeyFits, keyLimitFor, parseS3Operation, type S3Operation } from './operation';
+import { guardAgainstEdgeCompression } from './no-transform';
 import { errorResponse, newRequestId, withRequestId } from './respond';
 
 /** Operations whose authorization the handler does itself (per key, per bucket, or on a bucket that does not exist yet). */
@@ -43,9 +44,12 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
           }));
     bucket = op.bucket !== undefined && op.action !== 'CreateBucket' ? await resolveBucket(env, op.bucket) : undefined;
 
-    if (bucket && !AUTHORIZED_BY_HANDLER.has(op.action) && !authorize(principal, iamActionOf(op.action), bucket, op.key)) {
+    if (bucket && !AUTHORIZED_BY_HANDLER.has(op.action) && !authorize(principal, IAM_ACTION[op.action], bucket, op.key)) {
       throw new S3Error('AccessDenied', 'Access Denied');
     }
+    const backend = bucket ? openBackend(env, bucket.backend) : undefined;
+    // The bucket's real key limit is known only now; a key over it is refused before the payload is read.
+    if (backend && op.key !== undefined) assertKeyFits(op.key, keyLimitFor(op.action, backend.maxKeyBytes));
     const c: S3Context = {
       env,
       executionCtx,
@@ -53,23 +57,20 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
       op,
       principal,
       bucket,
-      backend: bucket ? openBackend(env, bucket.backend) : undefined,
+      backend,
       body,
       requestId,
       now,
     };
-    return withCors(withRequestId(await withEdgeCache(c, dispatch), requestId), request, bucket);
+    const response = withRequestId(await withEdgeCache(c, dispatch), requestId);
+    return withCors(guardAgainstEdgeCompression(response, request), request, bucket);
   } catch (error) {
-    return withCors(errorResponse(error, resource, requestId, request.method), request, bucket);
+    return withCors(guardAgainstEdgeCompression(errorResponse(error, resource, requestId, request.method), request), request, bucket);
   } finally {
     // A request answered without reading its payload (refused, or a body the operation ignores)
     // releases it, so the runtime can discard the rest instead of finding it locked.
     if (body && !request.bodyUsed) body.stream.cancel().catch(() => {});
   }
-}
-
-function iamActionOf(action: S3Operation['action']): string {
-  return isAclAction(action) ? ACL_IAM_ACTION[action] : IAM_ACTION[action];
 }
 
 /** Answers (errors included) to a cross-origin request a bucket rule allows carry its CORS headers. */

@@ -31,31 +31,16 @@ export type S3Action =
   | 'GetObjectAttributes'
   | 'GetBucketVersioning'
   | 'PutBucketVersioning'
-  | 'ListObjectVersions';
-
-/**
- * The `?acl` sub-resource operations (adrs/0016). They are a union of their own only so that the
- * auth layer's IAM_ACTION table (keyed by S3Action) need not change on this branch: their IAM
- * actions are ACL_IAM_ACTION below. Folding them into S3Action and IAM_ACTION later changes no
- * behaviour.
- */
-export type S3AclAction = 'GetBucketAcl' | 'PutBucketAcl' | 'GetObjectAcl' | 'PutObjectAcl';
-
-/** The IAM action each ACL operation is authorized as (the names AWS policies use). */
-export const ACL_IAM_ACTION: Record<S3AclAction, string> = {
-  GetBucketAcl: 's3:GetBucketAcl',
-  PutBucketAcl: 's3:PutBucketAcl',
-  GetObjectAcl: 's3:GetObjectAcl',
-  PutObjectAcl: 's3:PutObjectAcl',
-};
-
-export function isAclAction(action: S3Action | S3AclAction): action is S3AclAction {
-  return action in ACL_IAM_ACTION;
-}
+  | 'ListObjectVersions'
+  /** The `?acl` sub-resource (adrs/0016). */
+  | 'GetBucketAcl'
+  | 'PutBucketAcl'
+  | 'GetObjectAcl'
+  | 'PutObjectAcl';
 
 /** A parsed request: what is asked of which bucket and key. Produced without I/O. */
 export interface S3Operation {
-  action: S3Action | S3AclAction;
+  action: S3Action;
   /** Virtual bucket name, absent for ListBuckets. */
   bucket?: string;
   /** Decoded object key, absent for bucket and service operations. */
@@ -76,7 +61,40 @@ const UNSUPPORTED_SUBRESOURCES = [
   'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'website',
 ] as const;
 
-const MAX_KEY_BYTES = 1024;
+/** S3's key limit in UTF-8 bytes; a bucket's storage may allow less (Backend.maxKeyBytes). */
+export const S3_MAX_KEY_BYTES = 1024;
+
+/** Operations that create or overwrite an object (or a part of one) under the request's key. */
+const KEY_WRITING_ACTIONS: ReadonlySet<S3Action> = new Set<S3Action>([
+  'PutObject',
+  'CopyObject',
+  'CreateMultipartUpload',
+  'UploadPart',
+  'UploadPartCopy',
+  'CompleteMultipartUpload',
+]);
+
+/**
+ * The longest key an operation may name: S3's 1024 bytes, or for an operation that writes the
+ * key, what the bucket's storage can hold (its placement prefix counts against R2's 1024).
+ */
+export function keyLimitFor(action: S3Action, storageMaxKeyBytes: number): number {
+  return KEY_WRITING_ACTIONS.has(action) ? Math.min(S3_MAX_KEY_BYTES, storageMaxKeyBytes) : S3_MAX_KEY_BYTES;
+}
+
+/**
+ * S3's KeyTooLongError, naming the limit that applies (S3 adds Size and MaxSizeAllowed).
+ * Checked before any payload is read, so nothing is written and no body is consumed.
+ */
+export function assertKeyFits(key: string, maxBytes: number): void {
+  const size = new TextEncoder().encode(key).byteLength;
+  if (size > maxBytes) {
+    throw new S3Error('KeyTooLongError', `Your key is too long: it is ${size} bytes, and the limit here is ${maxBytes} bytes.`, {
+      Size: String(size),
+      MaxSizeAllowed: String(maxBytes),
+    });
+  }
+}
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
@@ -101,10 +119,12 @@ export function parseS3Operation(request: Request, baseDomain = ''): S3Operation
     bucket = rawBucket === '' ? undefined : decodeComponent(rawBucket);
     rawKey = slash === -1 ? '' : rawPath.slice(slash + 1);
   }
-  const key = rawKey === '' ? undefined : validateObjectKey(decodeComponent(rawKey));
+  // The key's length is checked by the lifecycle (keyLimitFor) once the bucket, and so its limit, is known.
+  const key = rawKey === '' ? undefined : validateObjectKey(decodeComponent(rawKey), Number.POSITIVE_INFINITY);
   const resource = '/' + [bucket, key].filter((p) => p !== undefined).join('/');
   const base = { bucket, key, rawPath, query, addressing: hostBucket !== undefined ? 'virtual' : 'path', resource } as const;
 
+  assertContentLength(request.headers.get('content-length'));
   const unsupported = UNSUPPORTED_SUBRESOURCES.find((name) => query.has(name));
   if (unsupported) {
     throw new S3Error('NotImplemented', `The ${unsupported} sub-resource is not implemented by this gateway.`);
@@ -114,7 +134,7 @@ export function parseS3Operation(request: Request, baseDomain = ''): S3Operation
   return { ...base, action: chooseAction(request.method, bucket, key, query, request.headers) };
 }
 
-function chooseAction(method: string, bucket: string | undefined, key: string | undefined, query: URLSearchParams, headers: Headers): S3Action | S3AclAction {
+function chooseAction(method: string, bucket: string | undefined, key: string | undefined, query: URLSearchParams, headers: Headers): S3Action {
   if (method === 'OPTIONS' && bucket !== undefined) return 'CorsPreflight';
   if (bucket !== undefined && query.has('acl') && (method === 'GET' || method === 'PUT')) {
     if (key === undefined) return method === 'GET' ? 'GetBucketAcl' : 'PutBucketAcl';
@@ -164,6 +184,17 @@ function chooseAction(method: string, bucket: string | undefined, key: string | 
   throw methodNotAllowed(method, 'an object');
 }
 
+/**
+ * A Content-Length that is present must be a non-negative decimal integer. HTTP fronts (Cloudflare's
+ * edge, workerd) refuse most bad ones before the Worker runs; whatever reaches it is answered as
+ * S3 does, 400, rather than mistaken for an absent length (411) or an empty body.
+ */
+function assertContentLength(value: string | null): void {
+  if (value !== null && !/^\d+$/.test(value.trim())) {
+    throw new S3Error('BadRequest', 'An error occurred when parsing the HTTP request: the Content-Length header is not a non-negative integer.');
+  }
+}
+
 function methodNotAllowed(method: string, target: string): S3Error {
   return new S3Error('MethodNotAllowed', `The specified method ${method} is not allowed against ${target}.`);
 }
@@ -186,14 +217,13 @@ function decodeComponent(raw: string): string {
 }
 
 /**
- * Keys are any UTF-8 up to 1024 bytes, except that the gateway refuses what could escape a
+ * Keys are any UTF-8 up to 1024 bytes (less in a bucket whose storage prefix uses some: see
+ * assertKeyFits, applied once the bucket is known), except that the gateway refuses what could escape a
  * backend's namespace or confuse a filesystem-like store: `.`/`..` segments and control characters.
  */
-export function validateObjectKey(key: string): string {
+export function validateObjectKey(key: string, maxBytes = S3_MAX_KEY_BYTES): string {
   if (key === '') throw new S3Error('InvalidArgument', 'The object key must not be empty.');
-  if (new TextEncoder().encode(key).byteLength > MAX_KEY_BYTES) {
-    throw new S3Error('KeyTooLongError', 'Your key is too long: the maximum is 1024 bytes.');
-  }
+  assertKeyFits(key, maxBytes);
   if (CONTROL_CHARACTERS.test(key)) {
     throw new S3Error('InvalidArgument', 'The object key must not contain control characters.');
   }

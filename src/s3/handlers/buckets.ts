@@ -7,6 +7,7 @@ import { mayUseBucket } from '../bucket-visibility';
 import { bucketCannedAclFromHeaders, bucketFlagsFor } from '../canned-acl';
 import { bucketOf, type S3Context, type S3Handler } from '../context';
 import { S3Error } from '../errors';
+import { decodeContinuationToken, encodeContinuationToken } from '../list-params';
 import { ownerElement } from '../owner';
 import { readOptionalRequestXml } from '../request-xml';
 import { S3_XMLNS, xmlResponse } from '../xml';
@@ -18,16 +19,44 @@ function region(c: S3Context): string {
   return c.env.REGION || 'auto';
 }
 
-/** ListBuckets: the buckets this caller may use, never the others' names. */
+/** S3's largest ListBuckets page, and the page size when paging parameters come without max-buckets. */
+const MAX_BUCKETS_PER_PAGE = 10_000;
+
+function parseMaxBuckets(query: URLSearchParams): number {
+  const raw = query.get('max-buckets');
+  if (raw === null) return MAX_BUCKETS_PER_PAGE;
+  const n = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= MAX_BUCKETS_PER_PAGE)) {
+    throw new S3Error('InvalidArgument', `max-buckets must be an integer between 1 and ${MAX_BUCKETS_PER_PAGE}.`, { ArgumentName: 'max-buckets', ArgumentValue: raw });
+  }
+  return n;
+}
+
+/**
+ * ListBuckets: the buckets this caller may use, never the others' names, by name. Pages as S3
+ * has since 2024: `prefix`, `max-buckets` (1..10000) and an opaque `continuation-token` that
+ * continues after the last name of the previous page (an empty one is no token).
+ */
 export const listBuckets: S3Handler = async (c) => {
   if (c.principal.kind === 'anonymous') throw new S3Error('AccessDenied', 'Access Denied');
   const principal = c.principal;
-  const buckets = (await listRegistryBuckets(c.env)).filter((b) => mayUseBucket(principal, b));
+  const q = c.op.query;
+  const maxBuckets = parseMaxBuckets(q);
+  const prefix = q.get('prefix') ?? undefined;
+  const token = q.get('continuation-token') || undefined;
+  const after = token !== undefined ? decodeContinuationToken(token) : undefined;
+  const visible = (await listRegistryBuckets(c.env)).filter(
+    (b) => mayUseBucket(principal, b) && (prefix === undefined || b.name.startsWith(prefix)) && (after === undefined || b.name > after),
+  );
+  const page = visible.slice(0, maxBuckets);
+  const next = visible.length > page.length ? page.at(-1)?.name : undefined;
   return xmlResponse({
     ListAllMyBucketsResult: {
       '@_xmlns': S3_XMLNS,
       Owner: ownerElement(principalId(principal), principal.displayName),
-      Buckets: { Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: b.createdAt })) },
+      Buckets: { Bucket: page.map((b) => ({ Name: b.name, CreationDate: b.createdAt })) },
+      ...(next !== undefined ? { ContinuationToken: encodeContinuationToken(next) } : {}),
+      ...(prefix !== undefined ? { Prefix: prefix } : {}),
     },
   });
 };

@@ -81,8 +81,12 @@ export function parseCopySourceRange(value: string | null): { offset: number; le
   return { offset: first, length: last - first + 1 };
 }
 
-function rangeNotInSource(size: string | number): S3Error {
-  return new S3Error('InvalidArgument', `Range specified is not valid for source object of size: ${size}`, { ArgumentName: 'x-amz-copy-source-range' });
+/** A well-formed range the source cannot satisfy: S3's InvalidRange (416), as for a GET. */
+function rangeNotInSource(size: string | number, requested: string): S3Error {
+  return new S3Error('InvalidRange', `The requested range is not satisfiable: the source object is ${size} bytes.`, {
+    RangeRequested: requested,
+    ActualObjectSize: String(size),
+  });
 }
 
 /** UploadPartCopy: a source object (or a byte range of it) becomes a part, recorded in the ledger like UploadPart. */
@@ -94,7 +98,7 @@ export const uploadPartCopy: S3Handler = async (c) => {
   const range = parseCopySourceRange(headers.get('x-amz-copy-source-range'));
   const upload = await requireUpload(c);
   const source = await resolveCopySource(c);
-  const opened = await openRange(source, headers, range);
+  const opened = await openRange(source, headers, range, headers.get('x-amz-copy-source-range') ?? '');
   if ((range?.length ?? opened.size) > MAX_SINGLE_UPLOAD_BYTES) {
     await opened.body.cancel();
     throw tooLargeToCopy(opened.size);
@@ -113,16 +117,16 @@ export const uploadPartCopy: S3Handler = async (c) => {
 };
 
 /** Opens the source range; one that does not lie wholly inside the object is refused, never clamped. */
-async function openRange(source: Parameters<typeof openCopySource>[0], headers: Headers, range: ByteRange & { length: number } | undefined) {
+async function openRange(source: Parameters<typeof openCopySource>[0], headers: Headers, range: (ByteRange & { length: number }) | undefined, requested: string) {
   try {
     const opened = await openCopySource(source, headers, range);
     if (range && opened.range?.length !== range.length) {
       await opened.body.cancel();
-      throw rangeNotInSource(opened.size);
+      throw rangeNotInSource(opened.size, requested);
     }
     return opened;
   } catch (error) {
-    if (isS3Error(error) && error.code === 'InvalidRange') throw rangeNotInSource(error.extra.ActualObjectSize ?? 'unknown');
+    if (isS3Error(error) && error.code === 'InvalidRange') throw rangeNotInSource(error.extra.ActualObjectSize ?? 'unknown', requested);
     throw error;
   }
 }

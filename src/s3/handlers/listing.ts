@@ -33,7 +33,8 @@ export const listObjectsV2: S3Handler = async (c) => {
   const { bucket, backend } = bucketOf(c);
   const q = c.op.query;
   const { encode, encodingType, prefix, delimiter, maxKeys } = listParams(q);
-  const token = q.get('continuation-token') ?? undefined;
+  // An empty token is no token, as S3 treats it (some clients send `continuation-token=` on page one).
+  const token = q.get('continuation-token') || undefined;
   const cursor = token !== undefined ? decodeContinuationToken(token) : undefined;
   const startAfter = q.get('start-after') || undefined;
   const page = await backend.list({ prefix, delimiter, maxKeys, ...(cursor !== undefined ? { cursor } : { startAfter }) });
@@ -72,7 +73,10 @@ export const listObjects: S3Handler = async (c) => {
     ListBucketResult: {
       '@_xmlns': S3_XMLNS,
       Name: bucket.name,
-      Prefix: encode(prefix),
+      // V1 is the one listing whose Prefix S3 sends as given even under encoding-type=url; botocore,
+      // which asks for url encoding on every ListObjects, decodes Delimiter, Marker, NextMarker,
+      // Key and CommonPrefixes but not this Prefix, so an encoded one reaches its callers as `%0A`.
+      Prefix: prefix,
       Marker: encode(marker ?? ''),
       ...(nextMarker !== undefined ? { NextMarker: encode(nextMarker) } : {}),
       MaxKeys: maxKeys,

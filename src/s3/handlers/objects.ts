@@ -55,12 +55,6 @@ async function readObject(c: S3Context, method: 'GET' | 'HEAD'): Promise<Respons
       if (!served) throw new S3Error('InvalidRange', 'The requested range is not satisfiable', { ActualObjectSize: String(info.size) });
     }
     const responseHeaders = objectHeaders(info, { range: served ?? undefined, includeChecksums });
-    if (!info.metadata.contentEncoding && acceptsCompression(headers.get('accept-encoding'))) {
-      // S3 serves stored bytes as they are. Cloudflare's edge compresses text-like responses for
-      // clients that accept gzip/br, but leaves alone a response that names its encoding; clients
-      // such as rclone ask for gzip yet keep what arrives, so an edge-compressed object is corrupt.
-      responseHeaders.set('content-encoding', 'identity');
-    }
     for (const [name, value] of overrides) responseHeaders.set(name, value);
     return new Response(body, {
       status: served ? 206 : 200,
@@ -72,10 +66,6 @@ async function readObject(c: S3Context, method: 'GET' | 'HEAD'): Promise<Respons
     if (isS3Error(error) && error.code === 'InvalidRange') return invalidRangeResponse(c, error, rangeHeader ?? '');
     throw error;
   }
-}
-
-function acceptsCompression(acceptEncoding: string | null): boolean {
-  return acceptEncoding !== null && /\b(gzip|br|zstd|deflate)\b/i.test(acceptEncoding);
 }
 
 /** 416 with the S3 error document and, as RFC 9110 asks, `Content-Range: bytes *\/<size>`. */
