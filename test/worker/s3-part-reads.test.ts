@@ -7,6 +7,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketWithClient } from './helpers/fixtures';
 import { type Credentials, errorCode, md5Hex, sdkError, signedFetch } from './helpers/s3-client';
@@ -86,5 +87,19 @@ describe('GET/HEAD ?partNumber=N of a single-part object', () => {
 
   it('refuses part 2 with InvalidPartNumber', async () => {
     expect(await sdkError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'single', PartNumber: 2 })))).toEqual({ code: 'InvalidPartNumber', status: 416 });
+  });
+});
+
+describe('a multipart object whose part layout the gateway did not record', () => {
+  it('refuses a part read with NotImplemented rather than serving other bytes', async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'legacy' }));
+    const r = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'legacy', UploadId, PartNumber: 1, Body: 'legacy part' }));
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'legacy', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: r.ETag! }] } }));
+    // As for an object completed before completions were recorded.
+    await env.DB.prepare('DELETE FROM multipart_completions WHERE bucket = ? AND key = ?').bind(bucket, 'legacy').run();
+    const got = await signedFetch(credentials, 'GET', `/${bucket}/legacy?partNumber=1`);
+    expect(got.status).toBe(501);
+    expect(await errorCode(got)).toBe('NotImplemented');
+    expect(await sdkError(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'legacy', PartNumber: 2 })))).toEqual({ code: 'InvalidPartNumber', status: 416 });
   });
 });
