@@ -92,6 +92,17 @@ CREATE TABLE IF NOT EXISTS multipart_completions (
 );
 CREATE INDEX IF NOT EXISTS multipart_completions_by_key ON multipart_completions (bucket, key, completed_at);
 
+-- Checksums of single-part objects verified only after R2 had fixed the object's metadata: a
+-- trailing x-amz-checksum-* (aws-chunked) arrives after the body. Keyed by the object's ETag (the
+-- MD5 of its content), so a row can only ever describe the very bytes it was computed over.
+CREATE TABLE IF NOT EXISTS object_checksums (
+  bucket     TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  etag       TEXT NOT NULL,                     -- hex MD5 of the content, unquoted
+  checksums  TEXT NOT NULL,                     -- JSON {crc32: base64, ...}
+  PRIMARY KEY (bucket, key)
+);
+
 -- STS (adrs/0007–0009): OIDC identity providers and the roles their tokens can assume.
 -- Sessions themselves are stateless (signed tokens); their deny-list lives in KV.
 

@@ -161,3 +161,24 @@ describe('CompleteMultipartUpload checksums', () => {
     expect((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))).Parts!.length).toBe(3);
   });
 });
+
+describe('PutObject with a trailing checksum', () => {
+  it('stores the verified trailer checksum and reports it with x-amz-checksum-mode', async () => {
+    const crc = toBase64(await digest('crc32', [new TextEncoder().encode('hello')]));
+    const r = await signedFetch(credentials, 'PUT', `/${bucket}/put/trailer`, {
+      headers: {
+        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+        'content-encoding': 'aws-chunked',
+        'x-amz-decoded-content-length': '5',
+        'x-amz-trailer': 'x-amz-checksum-crc32',
+      },
+      body: `5\r\nhello\r\n0\r\nx-amz-checksum-crc32:${crc}\r\n\r\n`,
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-amz-checksum-crc32')).toBe(crc);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'put/trailer', ChecksumMode: 'ENABLED' }));
+    expect([head.ChecksumCRC32, head.ChecksumType]).toEqual([crc, 'FULL_OBJECT']);
+    const attributes = await s3.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'put/trailer', ObjectAttributes: ['Checksum'] }));
+    expect(attributes.Checksum?.ChecksumCRC32).toBe(crc);
+  });
+});

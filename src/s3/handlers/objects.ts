@@ -6,7 +6,7 @@ import { isS3Error, S3Error } from '../errors';
 import { metadataFromRequest, objectHeaders, responseOverrides, validatorHeaders } from '../object-headers';
 import { checksumHeaders, requestPayload, writeFromBody } from '../payload';
 import { parseRangeHeader, resolveRange } from '../range';
-import { storedChecksumHeaders } from '../object-checksums';
+import { keepLateChecksums, storedChecksumHeaders } from '../object-checksums';
 import { objectLayout, type PartSelection, requestedPartNumber, selectPart } from '../object-parts';
 import { errorResponse } from '../respond';
 import type { CompletionRecord } from '../../registry/multipart-completions';
@@ -67,7 +67,7 @@ async function readObject(c: S3Context, method: 'GET' | 'HEAD'): Promise<Respons
     }
     const responseHeaders = objectHeaders(info, { range: served ?? undefined });
     if (part?.partsCount !== undefined) responseHeaders.set('x-amz-mp-parts-count', String(part.partsCount));
-    if (includeChecksums) storedChecksumHeaders(info, layout, part, responseHeaders);
+    if (includeChecksums) await storedChecksumHeaders(c, info, layout, { part, ranged: served !== undefined && served !== null }, responseHeaders);
     if (!info.metadata.contentEncoding && acceptsCompression(headers.get('accept-encoding'))) {
       // S3 serves stored bytes as they are. Cloudflare's edge compresses text-like responses for
       // clients that accept gzip/br, but leaves alone a response that names its encoding; clients
@@ -113,6 +113,7 @@ export const putObject: S3Handler = async (c) => {
   const conditions = writeConditionsFrom(headers);
   const payload = requestPayload(c);
   const info = await writeFromBody(c, () => backend.put(key, payload.stream, payload.length, metadata, conditions));
+  await keepLateChecksums(c, info);
   return new Response(null, { status: 200, headers: checksumHeaders(c, new Headers({ etag: `"${info.etag}"` })) });
 };
 
