@@ -111,3 +111,27 @@ export function sentPartChecksums(fields: Record<string, unknown>, text: (v: unk
 export function checksumElements(checksum: ObjectChecksum | null): Record<string, string> {
   return checksum ? { [CHECKSUM_ELEMENT[checksum.algorithm]]: checksum.value, ChecksumType: checksum.type } : {};
 }
+
+/**
+ * The object checksum a client sends with CompleteMultipartUpload (x-amz-checksum-<algorithm>,
+ * as SDKs do for FULL_OBJECT uploads) must be the one computed from the parts: BadDigest if not.
+ * A COMPOSITE value may be sent with or without its `-N` suffix.
+ */
+export function assertSentObjectChecksum(headers: Headers, checksum: ObjectChecksum | null): void {
+  // An upload created without a checksum has no part checksums to compute one from: nothing to check against.
+  if (!checksum) return;
+  const sentType = headers.get('x-amz-checksum-type');
+  if (sentType !== null && sentType.trim().toUpperCase() !== checksum.type) {
+    throw new S3Error('InvalidRequest', `The upload was created using the ${checksum.type} checksum mode. The complete request must use the same checksum mode.`);
+  }
+  for (const algorithm of CHECKSUM_ALGORITHMS) {
+    const sent = headers.get(`x-amz-checksum-${algorithm}`)?.trim();
+    if (sent === undefined) continue;
+    if (checksum.algorithm !== algorithm) {
+      throw new S3Error('InvalidRequest', `The upload was not created with a ${algorithm} checksum; x-amz-checksum-${algorithm} cannot be checked.`);
+    }
+    if (sent !== checksum.value && sent !== checksum.value.replace(/-\d+$/, '')) {
+      throw new S3Error('BadDigest', `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
+    }
+  }
+}

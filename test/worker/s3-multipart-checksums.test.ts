@@ -151,6 +151,19 @@ describe('CompleteMultipartUpload checksums', () => {
     expect(toBase64(await digest('crc32c', [await got.Body!.transformToByteArray()]))).toBe(whole);
   });
 
+  it('checks the whole-object checksum a client sends with Complete: BadDigest when wrong, nothing written', async () => {
+    const key = 'complete/full-sent';
+    const { uploadId, parts } = await uploadAll(key, 'CRC32C', 'FULL_OBJECT');
+    const whole = toBase64(await digest('crc32c', data));
+    const wrong = toBase64(await digest('crc32c', [data[0]!]));
+    const input = { Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts }, ChecksumType: 'FULL_OBJECT' as const };
+    const e = await sdkError(s3.send(new CompleteMultipartUploadCommand({ ...input, ChecksumCRC32C: wrong })));
+    expect(e).toEqual({ code: 'BadDigest', status: 400 });
+    expect(await sdkError(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))).toMatchObject({ status: 404 });
+    const done = await s3.send(new CompleteMultipartUploadCommand({ ...input, ChecksumCRC32C: whole }));
+    expect(done.ChecksumCRC32C).toBe(whole);
+  });
+
   it('refuses a part checksum that does not match the uploaded part with InvalidPart, and writes nothing', async () => {
     const key = 'complete/wrong-part-checksum';
     const { uploadId, parts } = await uploadAll(key, 'CRC32');

@@ -10,7 +10,7 @@ import { isS3Error, S3Error } from '../errors';
 import { md5WhileStreaming } from '../md5-stream';
 import { metadataFromRequest } from '../object-headers';
 import { checksumHeaders, requestPayload, writeFromBody } from '../payload';
-import { assertPartDeclaresChecksum, checksumElements, objectChecksum, sentPartChecksums, uploadChecksumFromRequest, uploadChecksumHeaders } from '../multipart-checksums';
+import { assertPartDeclaresChecksum, assertSentObjectChecksum, checksumElements, objectChecksum, sentPartChecksums, uploadChecksumFromRequest, uploadChecksumHeaders } from '../multipart-checksums';
 import { elementText, readRequestXml } from '../request-xml';
 import { S3_XMLNS, xmlResponse } from '../xml';
 import { findRequestedUpload, noSuchUpload, requireUpload } from './upload-lookup';
@@ -176,6 +176,7 @@ export const completeMultipartUpload: S3Handler = async (c) => {
   const parts = checkParts(requested, recorded);
   const layout = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, size: p.size, ...partChecksum(upload, p) }));
   const checksum = upload.checksum ? await objectChecksum(upload.checksum, layout) : null;
+  assertSentObjectChecksum(c.request.headers, checksum);
   await checkCompletionConditions(backend, key, conditions);
   const info = await backend.completeMultipart(
     key,
