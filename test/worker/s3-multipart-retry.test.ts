@@ -1,6 +1,8 @@
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListPartsCommand,
@@ -8,6 +10,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketWithClient } from './helpers/fixtures';
 import { type Credentials, errorCode, md5Hex, sdkError, signedFetch } from './helpers/s3-client';
@@ -135,5 +138,40 @@ describe('checksum mismatches', () => {
     const e = await sdkError(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'bad/part', UploadId: uploadId, PartNumber: 1, Body: 'part', ChecksumCRC32: wrongCrc32 })));
     expect(e).toEqual({ code: 'BadDigest', status: 400 });
     expect((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'bad/part', UploadId: uploadId }))).Parts ?? []).toEqual([]);
+  });
+});
+
+describe('deleting the bucket', () => {
+  it('forgets its completion and checksum records, so a namesake bucket inherits none', async () => {
+    const other = await bucketWithClient('mpu-forget');
+    const { UploadId } = await other.s3.send(new CreateMultipartUploadCommand({ Bucket: other.bucket, Key: 'k', ChecksumAlgorithm: 'CRC32' }));
+    const r = await other.s3.send(new UploadPartCommand({ Bucket: other.bucket, Key: 'k', UploadId, PartNumber: 1, Body: 'x', ChecksumAlgorithm: 'CRC32' }));
+    await other.s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: other.bucket, Key: 'k', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: r.ETag! }] } }),
+    );
+    // A trailing checksum: kept in object_checksums.
+    const trailer = await signedFetch(other.credentials, 'PUT', `/${other.bucket}/p`, {
+      headers: {
+        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+        'content-encoding': 'aws-chunked',
+        'x-amz-decoded-content-length': '5',
+        'x-amz-trailer': 'x-amz-checksum-crc32',
+      },
+      body: '5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n',
+    });
+    expect(trailer.status).toBe(200);
+    const count = async () => {
+      const rows = await Promise.all(
+        ['multipart_completions', 'multipart_upload_checksums', 'object_checksums'].map((table) =>
+          env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE bucket = ?`).bind(other.bucket).first<{ n: number }>(),
+        ),
+      );
+      return rows.map((row) => row!.n);
+    };
+    await other.s3.send(new CreateMultipartUploadCommand({ Bucket: other.bucket, Key: 'pending', ChecksumAlgorithm: 'CRC32' }));
+    expect(await count()).toEqual([1, 1, 1]);
+    for (const Key of ['k', 'p']) await other.s3.send(new DeleteObjectCommand({ Bucket: other.bucket, Key }));
+    await other.s3.send(new DeleteBucketCommand({ Bucket: other.bucket }));
+    expect(await count()).toEqual([0, 0, 0]);
   });
 });
