@@ -50,6 +50,11 @@ async function readObject(c: S3Context, method: 'GET' | 'HEAD'): Promise<Respons
       const found = await backend.get(key, { range: part ? part.range : range });
       if (!found) throw noSuchKey();
       const { body: stream, range: read, ...object } = found;
+      if (part && info && object.etag !== info.etag) {
+        // Overwritten between the lookup and the read: the part's bytes were located in the old object.
+        await stream.cancel();
+        throw new S3Error('ServiceUnavailable', 'The object changed while it was being read. Please retry.');
+      }
       [body, served, info] = [stream, read, object];
       if (!part && includeChecksums) layout = await objectLayout(c, object);
     }
