@@ -64,7 +64,7 @@ interface Claims {
  */
 export function requestBody(request: Request, mode: PayloadMode): RequestBody {
   const headers = request.headers;
-  const claims = readClaims(headers, mode);
+  const claims = readClaims(headers, mode, checksumHeadersDescribeBody(request));
   const failure: { error?: S3Error } = {};
   const computed: Partial<Record<ChecksumAlgorithm, string>> = {};
   let trailers = new Map<string, string>();
@@ -116,7 +116,15 @@ export function requestBody(request: Request, mode: PayloadMode): RequestBody {
   };
 }
 
-function readClaims(headers: Headers, mode: PayloadMode): Claims {
+/**
+ * On CompleteMultipartUpload (POST ?uploadId) x-amz-checksum-* describe the assembled object, not
+ * the XML body: the S3 layer checks them against the object checksum it computes from the parts.
+ */
+function checksumHeadersDescribeBody(request: Request): boolean {
+  return !(request.method === 'POST' && new URL(request.url).searchParams.has('uploadId'));
+}
+
+function readClaims(headers: Headers, mode: PayloadMode, checksumHeaders: boolean): Claims {
   const claims: Claims = {};
   if (mode.kind === 'sha256') claims.sha256Hex = mode.hex;
 
@@ -126,7 +134,7 @@ function readClaims(headers: Headers, mode: PayloadMode): Claims {
     if (!claims.md5) throw new S3Error('InvalidDigest', 'The Content-MD5 you specified was invalid.');
   }
 
-  const present = CHECKSUM_ALGORITHMS.filter((a) => headers.has(`x-amz-checksum-${a}`));
+  const present = checksumHeaders ? CHECKSUM_ALGORITHMS.filter((a) => headers.has(`x-amz-checksum-${a}`)) : [];
   if (present.length > 1) {
     throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
   }

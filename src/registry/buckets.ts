@@ -164,6 +164,10 @@ export async function deleteBucket(env: Env, name: string, actor: string): Promi
     await env.DB.batch([
       env.DB.prepare('DELETE FROM multipart_parts WHERE bucket = ?').bind(name),
       env.DB.prepare('DELETE FROM multipart_uploads WHERE bucket = ?').bind(name),
+      // Records about the bucket's objects and uploads (ADR 0015) must not describe a later namesake's.
+      env.DB.prepare('DELETE FROM multipart_upload_checksums WHERE bucket = ?').bind(name),
+      env.DB.prepare('DELETE FROM multipart_completions WHERE bucket = ?').bind(name),
+      env.DB.prepare('DELETE FROM object_checksums WHERE bucket = ?').bind(name),
       env.DB.prepare('DELETE FROM buckets WHERE name = ?').bind(name),
     ]);
     await bucketCache.invalidate(env, name);

@@ -15,6 +15,16 @@ export interface UploadRecord {
   metadata: ObjectMetadata;
   initiator: string;
   initiatedAt: string;
+  /** The checksum asked for at CreateMultipartUpload (x-amz-checksum-algorithm / -type), if any. */
+  checksum?: UploadChecksum;
+}
+
+/** S3's two ways to checksum a multipart object: of the part checksums, or of the whole content (CRCs only). */
+export type ChecksumType = 'COMPOSITE' | 'FULL_OBJECT';
+
+export interface UploadChecksum {
+  algorithm: ChecksumAlgorithm;
+  type: ChecksumType;
 }
 
 export interface PartRecord {
@@ -35,6 +45,8 @@ interface UploadRow {
   metadata: string;
   initiator: string | null;
   initiated_at: string;
+  checksum_algorithm?: string | null;
+  checksum_type?: string | null;
 }
 
 interface PartRow {
@@ -57,6 +69,7 @@ function uploadFromRow(row: UploadRow): UploadRecord {
     metadata: JSON.parse(row.metadata) as ObjectMetadata,
     initiator: row.initiator ?? 'anonymous',
     initiatedAt: row.initiated_at,
+    ...(row.checksum_algorithm ? { checksum: { algorithm: row.checksum_algorithm as ChecksumAlgorithm, type: row.checksum_type as ChecksumType } } : {}),
   };
 }
 
@@ -72,13 +85,37 @@ function partFromRow(row: PartRow): PartRecord {
 }
 
 export async function recordUpload(env: Env, upload: UploadRecord): Promise<void> {
-  await env.DB.prepare(`INSERT INTO multipart_uploads (${UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`)
-    .bind(upload.bucket, upload.uploadId, upload.key, JSON.stringify(upload.metadata), upload.initiator, upload.initiatedAt)
-    .run();
+  const statements = [
+    env.DB.prepare(`INSERT INTO multipart_uploads (${UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`).bind(
+      upload.bucket,
+      upload.uploadId,
+      upload.key,
+      JSON.stringify(upload.metadata),
+      upload.initiator,
+      upload.initiatedAt,
+    ),
+  ];
+  if (upload.checksum) {
+    statements.push(
+      env.DB.prepare('INSERT INTO multipart_upload_checksums (bucket, upload_id, algorithm, type) VALUES (?, ?, ?, ?)').bind(
+        upload.bucket,
+        upload.uploadId,
+        upload.checksum.algorithm,
+        upload.checksum.type,
+      ),
+    );
+  }
+  await env.DB.batch(statements);
 }
 
 export async function findUpload(env: Env, bucket: string, uploadId: string): Promise<UploadRecord | null> {
-  const row = await env.DB.prepare(`SELECT ${UPLOAD_COLUMNS} FROM multipart_uploads WHERE bucket = ? AND upload_id = ?`).bind(bucket, uploadId).first<UploadRow>();
+  const row = await env.DB.prepare(
+    `SELECT u.bucket, u.upload_id, u.key, u.metadata, u.initiator, u.initiated_at, c.algorithm AS checksum_algorithm, c.type AS checksum_type
+       FROM multipart_uploads u LEFT JOIN multipart_upload_checksums c ON c.bucket = u.bucket AND c.upload_id = u.upload_id
+      WHERE u.bucket = ? AND u.upload_id = ?`,
+  )
+    .bind(bucket, uploadId)
+    .first<UploadRow>();
   return row ? uploadFromRow(row) : null;
 }
 
@@ -99,12 +136,17 @@ export async function listPartRecords(env: Env, bucket: string, uploadId: string
   return results.map(partFromRow);
 }
 
-/** Forgets an upload and its parts (after completion or abort). */
+/** Forgets an upload and its parts (after abort; completion batches these with its own record). */
 export async function deleteUpload(env: Env, bucket: string, uploadId: string): Promise<void> {
-  await env.DB.batch([
+  await env.DB.batch(deleteUploadStatements(env, bucket, uploadId));
+}
+
+export function deleteUploadStatements(env: Env, bucket: string, uploadId: string): D1PreparedStatement[] {
+  return [
     env.DB.prepare('DELETE FROM multipart_parts WHERE bucket = ? AND upload_id = ?').bind(bucket, uploadId),
+    env.DB.prepare('DELETE FROM multipart_upload_checksums WHERE bucket = ? AND upload_id = ?').bind(bucket, uploadId),
     env.DB.prepare('DELETE FROM multipart_uploads WHERE bucket = ? AND upload_id = ?').bind(bucket, uploadId),
-  ]);
+  ];
 }
 
 export interface UploadListQuery {

@@ -55,8 +55,6 @@ function storedContentEncoding(value: string | null): string | undefined {
 export interface ObjectHeaderOptions {
   /** The part served, for 206 answers. */
   range?: ResolvedRange;
-  /** x-amz-checksum-mode: ENABLED was sent; checksums describe the whole object, so never with a range. */
-  includeChecksums?: boolean;
 }
 
 /** The headers GET and HEAD answer with: validators, representation metadata and user metadata. */
@@ -82,9 +80,6 @@ export function objectHeaders(info: ObjectInfo, options: ObjectHeaderOptions = {
     headers.set('content-length', String(options.range.length));
   } else {
     headers.set('content-length', String(info.size));
-    if (options.includeChecksums) {
-      for (const [algorithm, value] of Object.entries(m.checksums ?? {})) headers.set(`x-amz-checksum-${algorithm}`, value);
-    }
   }
   return headers;
 }

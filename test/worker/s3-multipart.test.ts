@@ -183,13 +183,15 @@ describe('CompleteMultipartUpload checks', () => {
     expect(parts.Parts!.length).toBe(2);
   });
 
-  it('completes with only the last part, then forgets the upload', async () => {
+  it('completes with only the last part, then forgets the upload (a retry of the same list gets the same answer)', async () => {
     const r = await complete(key, uploadId, completeXml([sent[1]!]));
     expect(r.status).toBe(200);
     const xml = await r.text();
     expect(xml).toContain('<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">');
     expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength).toBe(1024);
-    expect((await complete(key, uploadId, completeXml([sent[1]!]))).status).toBe(404);
+    expect(await (await complete(key, uploadId, completeXml([sent[1]!]))).text()).toBe(xml);
+    expect((await complete(key, uploadId, completeXml(sent))).status).toBe(404);
+    expect(await sdkError(s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId })))).toMatchObject({ code: 'NoSuchUpload' });
   });
 
   it('honours If-None-Match: * on completion', async () => {

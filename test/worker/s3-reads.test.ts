@@ -158,11 +158,3 @@ describe('response-* overrides', () => {
     expect(await errorCode(r)).toBe('InvalidArgument');
   });
 });
-
-describe('unsupported read options', () => {
-  it('refuses GET by part number with NotImplemented rather than serving the whole object', async () => {
-    const r = await get({}, 'GET', '?partNumber=1');
-    expect(r.status).toBe(501);
-    expect(await errorCode(r)).toBe('NotImplemented');
-  });
-});

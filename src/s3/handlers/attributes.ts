@@ -1,18 +1,14 @@
-import type { ChecksumAlgorithm } from '../../auth/checksums';
+import type { CompletionRecord } from '../../registry/multipart-completions';
 import { bucketOf, keyOf, type S3Handler } from '../context';
 import { S3Error } from '../errors';
+import { parseIntegerParam, parseMaxEntries } from '../list-params';
+import { CHECKSUM_ELEMENT, checksumElements } from '../multipart-checksums';
+import { storedChecksums } from '../object-checksums';
+import { objectLayout, partsCountOf } from '../object-parts';
 import { S3_XMLNS, xmlResponse } from '../xml';
 
 const ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'] as const;
 type Attribute = (typeof ATTRIBUTES)[number];
-
-const CHECKSUM_ELEMENT: Record<ChecksumAlgorithm, string> = {
-  crc32: 'ChecksumCRC32',
-  crc32c: 'ChecksumCRC32C',
-  crc64nvme: 'ChecksumCRC64NVME',
-  sha1: 'ChecksumSHA1',
-  sha256: 'ChecksumSHA256',
-};
 
 /** `x-amz-object-attributes`: a comma-separated, non-empty list of the names S3 defines. */
 function requestedAttributes(headers: Headers): Set<Attribute> {
@@ -30,30 +26,51 @@ function requestedAttributes(headers: Headers): Set<Attribute> {
   return new Set(names as Attribute[]);
 }
 
-/** A multipart ETag (`<md5-of-md5s>-N`) tells how many parts the object was assembled from. */
-function partsCount(etag: string): number | undefined {
-  const match = /-(\d+)$/.exec(etag);
-  return match ? Number(match[1]) : undefined;
+/** The ObjectParts page GetObjectAttributes asks for (x-amz-max-parts, x-amz-part-number-marker headers). */
+function partsPage(headers: Headers, layout: CompletionRecord): Record<string, unknown> {
+  const paging = new URLSearchParams();
+  for (const name of ['max-parts', 'part-number-marker']) {
+    const value = headers.get(`x-amz-${name}`);
+    if (value !== null) paging.set(name, value);
+  }
+  const maxParts = parseMaxEntries(paging, 'max-parts');
+  const marker = parseIntegerParam(paging, 'part-number-marker') ?? 0;
+  const numbered = layout.parts.map((part, i) => ({ ...part, partNumber: i + 1 }));
+  const page = numbered.filter((p) => p.partNumber > marker).slice(0, maxParts);
+  const truncated = page.length > 0 && page.at(-1)!.partNumber < numbered.length;
+  const algorithm = layout.checksum?.algorithm;
+  return {
+    PartNumberMarker: marker,
+    NextPartNumberMarker: page.at(-1)?.partNumber ?? marker,
+    MaxParts: maxParts,
+    IsTruncated: truncated,
+    Part: page.map((p) => ({
+      PartNumber: p.partNumber,
+      Size: p.size,
+      ...(algorithm && p.checksum ? { [CHECKSUM_ELEMENT[algorithm]]: p.checksum } : {}),
+    })),
+  };
 }
 
 /**
- * GetObjectAttributes: what HEAD knows, as XML. Checksums are the full-object ones stored with the
- * object (see ADR 0010 for which are stored); parts are reported as a count only, because the part
- * list is not kept once an upload completes.
+ * GetObjectAttributes: what HEAD knows, as XML. Checksums are the full-object ones stored with a
+ * single-part object, or a multipart object's from its completion record; parts (sizes and part
+ * checksums) come from the completion record, only the count when the gateway has none.
  */
 export const getObjectAttributes: S3Handler = async (c) => {
   const { backend } = bucketOf(c);
   const wanted = requestedAttributes(c.request.headers);
   const info = await backend.head(keyOf(c));
   if (!info) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
-  const checksums = Object.entries(info.metadata.checksums ?? {}) as [ChecksumAlgorithm, string][];
-  const parts = partsCount(info.etag);
+  const layout = wanted.has('Checksum') || wanted.has('ObjectParts') ? await objectLayout(c, info) : null;
+  const checksum = wanted.has('Checksum') ? (await storedChecksums(c, info, layout))[0] : undefined;
+  const parts = partsCountOf(info.etag);
   const document: Record<string, unknown> = { '@_xmlns': S3_XMLNS };
   if (wanted.has('ETag')) document.ETag = info.etag;
-  if (wanted.has('Checksum') && checksums.length > 0) {
-    document.Checksum = { ...Object.fromEntries(checksums.map(([a, v]) => [CHECKSUM_ELEMENT[a], v])), ChecksumType: 'FULL_OBJECT' };
+  if (wanted.has('Checksum') && checksum) document.Checksum = checksumElements(checksum);
+  if (wanted.has('ObjectParts') && parts !== undefined) {
+    document.ObjectParts = { PartsCount: parts, ...(layout ? partsPage(c.request.headers, layout) : {}) };
   }
-  if (wanted.has('ObjectParts') && parts !== undefined) document.ObjectParts = { PartsCount: parts };
   if (wanted.has('StorageClass')) document.StorageClass = 'STANDARD';
   if (wanted.has('ObjectSize')) document.ObjectSize = info.size;
   return xmlResponse({ GetObjectAttributesResponse: document }, { headers: { 'last-modified': info.lastModified.toUTCString() } });

@@ -2,16 +2,10 @@ import { listPartRecords, listUploadRecords } from '../../registry/multipart';
 import { bucketOf, type S3Handler } from '../context';
 import { nameEncoder, parseIntegerParam, parseMaxEntries } from '../list-params';
 import { bucketOwner, ownerElement } from '../owner';
+import { CHECKSUM_ELEMENT } from '../multipart-checksums';
 import { S3_XMLNS, xmlResponse } from '../xml';
+import type { ChecksumAlgorithm } from '../../auth/checksums';
 import { requireUpload } from './upload-lookup';
-
-const CHECKSUM_ELEMENT: Record<string, string> = {
-  crc32: 'ChecksumCRC32',
-  crc32c: 'ChecksumCRC32C',
-  crc64nvme: 'ChecksumCRC64NVME',
-  sha1: 'ChecksumSHA1',
-  sha256: 'ChecksumSHA256',
-};
 
 /** ListParts, from the ledger: parts after part-number-marker, ascending. */
 export const listParts: S3Handler = async (c) => {
@@ -32,6 +26,7 @@ export const listParts: S3Handler = async (c) => {
       Initiator: ownerElement(upload.initiator),
       Owner: bucketOwner(bucket),
       StorageClass: 'STANDARD',
+      ...(upload.checksum ? { ChecksumAlgorithm: upload.checksum.algorithm.toUpperCase(), ChecksumType: upload.checksum.type } : {}),
       PartNumberMarker: marker,
       NextPartNumberMarker: parts.at(-1)?.partNumber ?? marker,
       MaxParts: maxParts,
@@ -41,7 +36,7 @@ export const listParts: S3Handler = async (c) => {
         LastModified: new Date(p.uploadedAt).toISOString(),
         ETag: `"${p.etag}"`,
         Size: p.size,
-        ...Object.fromEntries(Object.entries(p.checksums ?? {}).map(([algorithm, value]) => [CHECKSUM_ELEMENT[algorithm] ?? algorithm, value])),
+        ...Object.fromEntries(Object.entries(p.checksums ?? {}).map(([algorithm, value]) => [CHECKSUM_ELEMENT[algorithm as ChecksumAlgorithm], value])),
       })),
     },
   });

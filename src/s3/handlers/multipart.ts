@@ -1,6 +1,8 @@
 import { principalId } from '../../auth/principal';
 import type { Backend, WriteConditions } from '../../backends/backend';
-import { deleteUpload, listPartRecords, type PartRecord, recordPart, recordUpload } from '../../registry/multipart';
+import { deleteUpload, listPartRecords, type PartRecord, recordPart, recordUpload, type UploadRecord } from '../../registry/multipart';
+import { type CompletionRecord, findCompletion, recordCompletion } from '../../registry/multipart-completions';
+import type { ChecksumAlgorithm } from '../../auth/checksums';
 import { assertObjectAcl } from '../canned-acl';
 import { ifMatchHolds, unquoteEtag, writeConditionsFrom } from '../conditional';
 import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
@@ -8,9 +10,10 @@ import { isS3Error, S3Error } from '../errors';
 import { md5WhileStreaming } from '../md5-stream';
 import { metadataFromRequest } from '../object-headers';
 import { checksumHeaders, requestPayload, writeFromBody } from '../payload';
+import { assertPartDeclaresChecksum, assertSentObjectChecksum, checksumElements, objectChecksum, sentPartChecksums, uploadChecksumFromRequest, uploadChecksumHeaders } from '../multipart-checksums';
 import { elementText, readRequestXml } from '../request-xml';
 import { S3_XMLNS, xmlResponse } from '../xml';
-import { requireUpload } from './upload-lookup';
+import { findRequestedUpload, noSuchUpload, requireUpload } from './upload-lookup';
 
 export { listMultipartUploads, listParts } from './multipart-listing';
 
@@ -19,21 +22,39 @@ const MAX_PART_NUMBER = 10_000;
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 /** 10000 `<Part>` entries with checksums stay well below this. */
 const MAX_COMPLETE_BODY_BYTES = 2 * 1024 * 1024;
+/**
+ * How long a retried CompleteMultipartUpload is answered with the first result. Clients retry
+ * Complete after a timeout within seconds to minutes; a day covers any retry policy while keeping
+ * the promise bounded. (The completion record itself stays as long as the object: it holds the layout.)
+ */
+export const COMPLETE_RETRY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export const createMultipartUpload: S3Handler = async (c) => {
   const { bucket, backend } = bucketOf(c);
   const key = keyOf(c);
   assertObjectAcl(c.request.headers, bucket);
   const metadata = metadataFromRequest(c.request.headers);
+  const checksum = uploadChecksumFromRequest(c.request.headers);
   const uploadId = await backend.createMultipart(key, metadata);
   try {
-    await recordUpload(c.env, { bucket: bucket.name, uploadId, key, metadata, initiator: principalId(c.principal), initiatedAt: c.now.toISOString() });
+    await recordUpload(c.env, {
+      bucket: bucket.name,
+      uploadId,
+      key,
+      metadata,
+      initiator: principalId(c.principal),
+      initiatedAt: c.now.toISOString(),
+      ...(checksum ? { checksum } : {}),
+    });
   } catch (error) {
     // Without a ledger entry the upload could never be listed, completed or aborted: drop it now.
     await backend.abortMultipart(key, uploadId).catch(() => {});
     throw error;
   }
-  return xmlResponse({ InitiateMultipartUploadResult: { '@_xmlns': S3_XMLNS, Bucket: bucket.name, Key: key, UploadId: uploadId } });
+  return xmlResponse(
+    { InitiateMultipartUploadResult: { '@_xmlns': S3_XMLNS, Bucket: bucket.name, Key: key, UploadId: uploadId } },
+    { headers: uploadChecksumHeaders(checksum) },
+  );
 };
 
 export function partNumberOf(raw: string | null | undefined): number {
@@ -53,10 +74,12 @@ export const uploadPart: S3Handler = async (c) => {
   const key = keyOf(c);
   const partNumber = partNumberOf(c.op.query.get('partNumber'));
   const upload = await requireUpload(c);
+  assertPartDeclaresChecksum(upload.checksum, c.request.headers);
   const payload = requestPayload(c);
   const hashed = md5WhileStreaming(payload.stream);
   const stored = await writeFromBody(c, () => backend.uploadPart(key, upload.uploadId, partNumber, hashed.stream, payload.length));
   const etag = await hashed.md5;
+  // Verified over the part's bytes by the payload verifier, header or trailer alike.
   const checksums = c.body?.checksums() ?? {};
   await recordPart(c.env, bucket.name, upload.uploadId, {
     partNumber,
@@ -72,6 +95,8 @@ export const uploadPart: S3Handler = async (c) => {
 interface RequestedPart {
   partNumber: number;
   etag: string;
+  /** Part checksums the client sent with the part (ChecksumCRC32, ...), to be checked against the ledger. */
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
 }
 
 /** The `<Part>` list of CompleteMultipartUpload, in the order sent. */
@@ -86,7 +111,7 @@ async function requestedParts(c: S3Context): Promise<RequestedPart[]> {
     const fields = (typeof part === 'object' && part !== null ? part : {}) as Record<string, unknown>;
     const etag = elementText(fields.ETag);
     if (etag === undefined) throw new S3Error('MalformedXML', 'Every Part needs a PartNumber and an ETag.');
-    return { partNumber: partNumberOf(elementText(fields.PartNumber)), etag: unquoteEtag(etag) };
+    return { partNumber: partNumberOf(elementText(fields.PartNumber)), etag: unquoteEtag(etag), checksums: sentPartChecksums(fields, elementText) };
   });
 }
 
@@ -103,7 +128,8 @@ function checkParts(requested: RequestedPart[], recorded: Map<number, PartRecord
   });
   const parts = requested.map((part) => {
     const record = recorded.get(part.partNumber);
-    if (!record || record.etag !== part.etag) {
+    const checksumsMatch = Object.entries(part.checksums).every(([algorithm, value]) => record?.checksums?.[algorithm as ChecksumAlgorithm] === value);
+    if (!record || record.etag !== part.etag || !checksumsMatch) {
       throw new S3Error('InvalidPart', "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.", {
         PartNumber: String(part.partNumber),
         ETag: part.etag,
@@ -142,24 +168,71 @@ async function checkCompletionConditions(backend: Backend, key: string, conditio
 export const completeMultipartUpload: S3Handler = async (c) => {
   const { bucket, backend } = bucketOf(c);
   const key = keyOf(c);
-  const upload = await requireUpload(c);
-  const conditions = writeConditionsFrom(c.request.headers);
+  const upload = await findRequestedUpload(c);
   const requested = await requestedParts(c);
+  if (!upload) return completionResponse(await retriedCompletion(c, requested));
+  const conditions = writeConditionsFrom(c.request.headers);
   const recorded = new Map((await listPartRecords(c.env, bucket.name, upload.uploadId, 0, MAX_PART_NUMBER)).map((p) => [p.partNumber, p]));
   const parts = checkParts(requested, recorded);
+  const layout = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, size: p.size, ...partChecksum(upload, p) }));
+  const checksum = upload.checksum ? await objectChecksum(upload.checksum, layout) : null;
+  assertSentObjectChecksum(c.request.headers, checksum);
   await checkCompletionConditions(backend, key, conditions);
   const info = await backend.completeMultipart(
     key,
     upload.uploadId,
     parts.map((p) => ({ partNumber: p.partNumber, etag: p.backendEtag ?? p.etag })),
   );
-  await deleteUpload(c.env, bucket.name, upload.uploadId);
   const location = new URL(c.request.url);
   location.search = '';
-  return xmlResponse({
-    CompleteMultipartUploadResult: { '@_xmlns': S3_XMLNS, Location: location.toString(), Bucket: bucket.name, Key: key, ETag: `"${info.etag}"` },
-  });
+  const completion: CompletionRecord = {
+    bucket: bucket.name,
+    uploadId: upload.uploadId,
+    key,
+    etag: info.etag,
+    location: location.toString(),
+    parts: layout,
+    checksum,
+    completedAt: c.now.toISOString(),
+  };
+  await recordCompletion(c.env, completion);
+  return completionResponse(completion);
 };
+
+function partChecksum(upload: UploadRecord, part: PartRecord): { checksum?: string } {
+  const value = upload.checksum ? part.checksums?.[upload.checksum.algorithm] : undefined;
+  return value !== undefined ? { checksum: value } : {};
+}
+
+/**
+ * A Complete for an upload that is no longer in progress: if it completed within the retry window
+ * with this very part list, the client is retrying (e.g. after a timeout) and gets the same
+ * answer as the first time, as S3 does. Anything else is NoSuchUpload.
+ */
+async function retriedCompletion(c: S3Context, requested: RequestedPart[]): Promise<CompletionRecord> {
+  const uploadId = c.op.query.get('uploadId') ?? '';
+  const completion = uploadId === '' ? null : await findCompletion(c.env, bucketOf(c).bucket.name, uploadId);
+  const recent = completion !== null && c.now.getTime() - Date.parse(completion.completedAt) <= COMPLETE_RETRY_WINDOW_MS;
+  const sameParts =
+    completion !== null &&
+    completion.parts.length === requested.length &&
+    completion.parts.every((p, i) => p.partNumber === requested[i]!.partNumber && p.etag === requested[i]!.etag);
+  if (!completion || completion.key !== keyOf(c) || !recent || !sameParts) throw noSuchUpload(uploadId);
+  return completion;
+}
+
+function completionResponse(completion: CompletionRecord): Response {
+  return xmlResponse({
+    CompleteMultipartUploadResult: {
+      '@_xmlns': S3_XMLNS,
+      Location: completion.location,
+      Bucket: completion.bucket,
+      Key: completion.key,
+      ETag: `"${completion.etag}"`,
+      ...checksumElements(completion.checksum),
+    },
+  });
+}
 
 /** AbortMultipartUpload: 204; an upload the backend already forgot is still removed from the ledger. */
 export const abortMultipartUpload: S3Handler = async (c) => {

@@ -6,7 +6,10 @@ import { isS3Error, S3Error } from '../errors';
 import { metadataFromRequest, objectHeaders, responseOverrides, validatorHeaders } from '../object-headers';
 import { checksumHeaders, requestPayload, writeFromBody } from '../payload';
 import { parseRangeHeader, resolveRange } from '../range';
+import { keepLateChecksums, storedChecksumHeaders } from '../object-checksums';
+import { objectLayout, type PartSelection, requestedPartNumber, selectPart } from '../object-parts';
 import { errorResponse } from '../respond';
+import type { CompletionRecord } from '../../registry/multipart-completions';
 
 export { deleteObjects } from './delete-objects';
 
@@ -18,43 +21,58 @@ export const getObject: S3Handler = (c) => readObject(c, 'GET');
 export const headObject: S3Handler = (c) => readObject(c, 'HEAD');
 
 /**
- * GET and HEAD: preconditions (304/412), one byte range (206/416), response-* overrides. GET reads
- * body and metadata in one backend call; when a precondition fails the body is cancelled unread.
+ * GET and HEAD: preconditions (304/412), one byte range (206/416) or one part (?partNumber=N,
+ * 206), response-* overrides. GET reads body and metadata in one backend call (a part read first
+ * looks the object up to find the part's bytes); when a precondition fails the body is cancelled unread.
  */
 async function readObject(c: S3Context, method: 'GET' | 'HEAD'): Promise<Response> {
   const { backend } = bucketOf(c);
   const key = keyOf(c);
   const headers = c.request.headers;
-  // Serving the whole object instead of the part asked for would be a silent wrong answer.
-  if (c.op.query.has('partNumber')) throw new S3Error('NotImplemented', 'Reading an object by part number is not implemented.');
+  const partNumber = requestedPartNumber(c);
   const overrides = responseOverrides(c.op.query, c.principal);
   const rangeHeader = headers.get('range');
   const range = parseRangeHeader(rangeHeader);
   const includeChecksums = headers.get('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED';
   try {
-    let info: ObjectInfo;
+    let info: ObjectInfo | null = null;
     let body: ReadableStream<Uint8Array> | null = null;
     let served: ReturnType<typeof resolveRange> | undefined;
-    if (method === 'HEAD') {
-      const found = await backend.head(key);
-      if (!found) throw noSuchKey();
-      info = found;
-    } else {
-      const found = await backend.get(key, { range });
-      if (!found) throw noSuchKey();
-      ({ body, range: served, ...info } = found);
+    let layout: CompletionRecord | null = null;
+    let part: PartSelection | undefined;
+    if (method === 'HEAD' || partNumber !== undefined) {
+      info = await backend.head(key);
+      if (!info) throw noSuchKey();
     }
+    if (info && (partNumber !== undefined || includeChecksums)) layout = await objectLayout(c, info);
+    if (info && partNumber !== undefined) part = selectPart(info, layout, partNumber);
+    if (method === 'GET') {
+      const found = await backend.get(key, { range: part ? part.range : range });
+      if (!found) throw noSuchKey();
+      const { body: stream, range: read, ...object } = found;
+      if (part && info && object.etag !== info.etag) {
+        // Overwritten between the lookup and the read: the part's bytes were located in the old object.
+        await stream.cancel();
+        throw new S3Error('ServiceUnavailable', 'The object changed while it was being read. Please retry.');
+      }
+      [body, served, info] = [stream, read, object];
+      if (!part && includeChecksums) layout = await objectLayout(c, object);
+    }
+    if (!info) throw noSuchKey();
     const precondition = evaluateReadPreconditions(headers, info);
     if (precondition.outcome !== 'proceed') {
       await body?.cancel();
       if (precondition.outcome === 'not-modified') return new Response(null, { status: 304, headers: validatorHeaders(info) });
       throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: precondition.condition });
     }
-    if (method === 'HEAD' && range) {
+    if (method === 'HEAD' && part) served = part.range;
+    else if (method === 'HEAD' && range) {
       served = resolveRange(range, info.size);
       if (!served) throw new S3Error('InvalidRange', 'The requested range is not satisfiable', { ActualObjectSize: String(info.size) });
     }
-    const responseHeaders = objectHeaders(info, { range: served ?? undefined, includeChecksums });
+    const responseHeaders = objectHeaders(info, { range: served ?? undefined });
+    if (part?.partsCount !== undefined) responseHeaders.set('x-amz-mp-parts-count', String(part.partsCount));
+    if (includeChecksums) await storedChecksumHeaders(c, info, layout, { part, ranged: served !== undefined && served !== null }, responseHeaders);
     for (const [name, value] of overrides) responseHeaders.set(name, value);
     return new Response(body, {
       status: served ? 206 : 200,
@@ -90,6 +108,7 @@ export const putObject: S3Handler = async (c) => {
   const conditions = writeConditionsFrom(headers);
   const payload = requestPayload(c);
   const info = await writeFromBody(c, () => backend.put(key, payload.stream, payload.length, metadata, conditions));
+  await keepLateChecksums(c, info);
   return new Response(null, { status: 200, headers: checksumHeaders(c, new Headers({ etag: `"${info.etag}"` })) });
 };
 
