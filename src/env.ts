@@ -14,6 +14,8 @@ export interface Env {
   DEFAULT_R2_BINDING?: string;
   /** Region answered by GetBucketLocation and accepted in credential scopes besides "auto"/"us-east-1". */
   REGION?: string;
+  /** Longest validity of a presigned URL in seconds, SigV4 and SigV2 alike: 1..604800, default 604800 (7 days). */
+  MAX_PRESIGNED_EXPIRES_SECONDS?: string;
   /** Enables virtual-hosted-style routing for <bucket>.<BASE_DOMAIN>. */
   BASE_DOMAIN?: string;
   /**

@@ -12,6 +12,8 @@ export interface IdentifyOptions {
   region: string;
   /** The bucket named by the Host header (virtual-hosted style): SigV2 signs it as part of the resource. */
   virtualHostBucket?: string;
+  /** The longest validity of a presigned URL, SigV4 and SigV2 (MAX_PRESIGNED_EXPIRES_SECONDS); 7 days unless lowered. */
+  maxPresignedExpiresSeconds?: number;
 }
 
 type Mechanism = 'anonymous' | 'sigv4-header' | 'sigv4-query' | 'sigv2-header' | 'sigv2-query';
@@ -65,7 +67,7 @@ export async function identify(request: Request, rawPath: string, store: Credent
       const claim =
         mechanism === 'sigv2-header'
           ? parseSigV2Header(signed, request.headers.get('authorization')!, options.now)
-          : parseSigV2Query(url.searchParams, options.now);
+          : parseSigV2Query(url.searchParams, options.now, options.maxPresignedExpiresSeconds);
       const { secretAccessKey, principal } = await lookup(store, claim.accessKeyId, claim.sessionToken);
       await verifySigV2(signed, claim, secretAccessKey, options.virtualHostBucket);
       // SigV2 signs no payload hash; x-amz-content-sha256, if sent anyway, is still checked.

@@ -1,5 +1,7 @@
 import { S3Error } from '../s3/errors';
 import { toBase64 } from './checksums';
+import { DEFAULT_MAX_PRESIGNED_EXPIRES_SECONDS, requestExpired } from './presigned-expiry';
+import { redactSessionToken } from './redact';
 import { decodeLenient, signaturesEqual, type SignedRequest } from './sigv4';
 
 /**
@@ -47,15 +49,19 @@ export function parseSigV2Header(request: SignedRequest, authorization: string, 
   return {
     accessKeyId: m[1]!,
     signature: m[2]!,
-    // S3 documents an empty Date line when x-amz-date is sent (the time is then signed among the
-    // amz headers); signers that send both headers (MinIO's reading, .NET) put Date there anyway.
-    dateLines: amzDate === null ? [date!] : [...new Set([request.headers.get('date') ?? '', ''])],
+    // x-amz-date replaces Date: S3 signs an empty Date line then (the time is signed among the amz
+    // headers) and ignores any Date header. Signers that send both (MinIO's reading, .NET) put the
+    // Date value on that line anyway, so it is the second candidate.
+    dateLines: amzDate === null ? [date!] : [...new Set(['', request.headers.get('date') ?? ''])],
     sessionToken: request.headers.get('x-amz-security-token') ?? undefined,
   };
 }
 
-/** `?AWSAccessKeyId=…&Expires=<epoch seconds>&Signature=…`. */
-export function parseSigV2Query(query: URLSearchParams, now: Date): SigV2Claim {
+/**
+ * `?AWSAccessKeyId=…&Expires=<epoch seconds>&Signature=…`. `Expires` is absolute, so the cap on a
+ * URL's validity is checked against the time left (allowing for the signer's clock skew).
+ */
+export function parseSigV2Query(query: URLSearchParams, now: Date, maxExpiresSeconds = DEFAULT_MAX_PRESIGNED_EXPIRES_SECONDS): SigV2Claim {
   const accessKeyId = query.get('AWSAccessKeyId');
   const expires = query.get('Expires');
   const signature = query.get('Signature');
@@ -63,12 +69,11 @@ export function parseSigV2Query(query: URLSearchParams, now: Date): SigV2Claim {
     throw new S3Error('AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
   }
   if (!/^\d{1,12}$/.test(expires)) throw new S3Error('AccessDenied', 'Invalid date (should be seconds since epoch): ' + expires);
-  if (now.getTime() > Number(expires) * 1000) {
-    throw new S3Error('AccessDenied', 'Request has expired', {
-      Expires: new Date(Number(expires) * 1000).toISOString(),
-      ServerTime: now.toISOString(),
-    });
+  const expiresAt = Number(expires) * 1000;
+  if (expiresAt - now.getTime() > maxExpiresSeconds * 1000 + MAX_SKEW_MS) {
+    throw new S3Error('AuthorizationQueryParametersError', `Expires must be at most ${maxExpiresSeconds} seconds from now`);
   }
+  if (now.getTime() > expiresAt) throw requestExpired(expiresAt, now);
   // base64 never contains a space: a raw `+` the client forgot to encode arrives as one.
   return { accessKeyId, signature: signature.replaceAll(' ', '+'), dateLines: [expires], sessionToken: query.get('x-amz-security-token') ?? undefined };
 }
@@ -115,7 +120,7 @@ export async function verifySigV2(request: SignedRequest, claim: SigV2Claim, sec
   }
   throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
     AWSAccessKeyId: claim.accessKeyId,
-    StringToSign: candidates[0]!,
+    StringToSign: redactSessionToken(candidates[0]!),
     SignatureProvided: claim.signature,
   });
 }

@@ -1,4 +1,7 @@
 import { S3Error, type S3ErrorCode } from '../s3/errors';
+import { DEFAULT_MAX_PRESIGNED_EXPIRES_SECONDS, requestExpired } from './presigned-expiry';
+import { redactSessionToken } from './redact';
+import { requireSignedAmzHeaders } from './signed-headers';
 import {
   canonicalQueryString,
   canonicalRequest,
@@ -44,16 +47,15 @@ export interface VerifyOptions {
   region: string;
   /** The credential scope's service this endpoint answers for: `s3` unless said otherwise (STS: `sts`). */
   service?: string;
+  /** The longest X-Amz-Expires accepted (MAX_PRESIGNED_EXPIRES_SECONDS); 7 days unless lowered. */
+  maxPresignedExpiresSeconds?: number;
 }
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
-const MAX_PRESIGNED_EXPIRES = 604800;
 const SIGNATURE = /^[0-9a-f]{64}$/;
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
-/** Headers that only carry integrity claims (themselves verified against the payload) may ride along a presigned URL unsigned. */
-const UNSIGNED_OK = /^x-amz-(content-sha256|checksum-[a-z0-9]+|sdk-checksum-algorithm|trailer|decoded-content-length)$/;
 
-/** Parses `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` and checks scope and clock. */
+/** Parses `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` and checks scope, clock and unsigned headers. */
 export function parseAuthorizationHeader(request: SignedRequest, authorization: string, options: VerifyOptions): SigV4Claim {
   const code = 'AuthorizationHeaderMalformed';
   const fields = new Map<string, string>();
@@ -81,6 +83,7 @@ export function parseAuthorizationHeader(request: SignedRequest, authorization: 
       MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
     });
   }
+  requireSignedAmzHeaders(request.headers, claim.signedHeaders);
   const payloadHash = request.headers.get('x-amz-content-sha256');
   return {
     ...claim,
@@ -106,25 +109,22 @@ export function parsePresignedQuery(request: SignedRequest, query: URLSearchPara
   const time = parseAmzDate(datetime);
   if (time === undefined) throw new S3Error(code, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   if (!/^\d{1,7}$/.test(expires) || Number(expires) < 1) throw new S3Error(code, 'X-Amz-Expires must be a positive integer number of seconds');
-  if (Number(expires) > MAX_PRESIGNED_EXPIRES) {
-    throw new S3Error(code, 'X-Amz-Expires must be less than a week (in seconds) that is 604800');
+  const maxExpires = options.maxPresignedExpiresSeconds ?? DEFAULT_MAX_PRESIGNED_EXPIRES_SECONDS;
+  if (Number(expires) > maxExpires) {
+    throw new S3Error(
+      code,
+      maxExpires === DEFAULT_MAX_PRESIGNED_EXPIRES_SECONDS
+        ? 'X-Amz-Expires must be less than a week (in seconds) that is 604800'
+        : `X-Amz-Expires must be at most ${maxExpires} seconds on this endpoint`,
+    );
   }
   const claim = buildClaim(code, 'Error parsing the X-Amz-Credential parameter;', credential, signedHeaders, signature, datetime, options);
 
   const now = options.now.getTime();
   if (time - now > MAX_SKEW_MS) throw new S3Error('AccessDenied', 'Request is not valid yet');
   const expiresAt = time + Number(expires) * 1000;
-  if (now > expiresAt) {
-    throw new S3Error('AccessDenied', 'Request has expired', {
-      'X-Amz-Expires': expires,
-      Expires: new Date(expiresAt).toISOString(),
-      ServerTime: options.now.toISOString(),
-    });
-  }
-  const unsigned = [...request.headers.keys()].filter((name) => name.startsWith('x-amz-') && !UNSIGNED_OK.test(name) && !claim.signedHeaders.includes(name));
-  if (unsigned.length > 0) {
-    throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', { HeadersNotSigned: unsigned.join(', ') });
-  }
+  if (now > expiresAt) throw requestExpired(expiresAt, options.now, expires);
+  requireSignedAmzHeaders(request.headers, claim.signedHeaders);
   return {
     ...claim,
     payloadHash: query.get('X-Amz-Content-Sha256') ?? request.headers.get('x-amz-content-sha256') ?? UNSIGNED_PAYLOAD,
@@ -188,8 +188,7 @@ export async function verifySigV4(request: SignedRequest, claim: SigV4Claim, sec
     AWSAccessKeyId: claim.accessKeyId,
     StringToSign: first!.toSign,
     SignatureProvided: claim.signature,
-    // The session token is a credential: never echo it, even to its bearer.
-    CanonicalRequest: first!.canonical.replace(/^x-amz-security-token:.*$/m, 'x-amz-security-token:<redacted>'),
+    CanonicalRequest: redactSessionToken(first!.canonical),
   });
 }
 

@@ -1,5 +1,6 @@
 import { authorize, IAM_ACTION } from '../auth/authorize';
 import { identify } from '../auth/identify';
+import { maxPresignedExpiresSeconds } from '../auth/presigned-expiry';
 import type { RequestBody } from '../auth/identity';
 import { ANONYMOUS, type Principal } from '../auth/principal';
 import { openBackend } from '../backends/open';
@@ -41,6 +42,7 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
             now,
             region: env.REGION ?? 'auto',
             virtualHostBucket: op.addressing === 'virtual' ? op.bucket : undefined,
+            maxPresignedExpiresSeconds: maxPresignedExpiresSeconds(env.MAX_PRESIGNED_EXPIRES_SECONDS),
           }));
     bucket = op.bucket !== undefined && op.action !== 'CreateBucket' ? await resolveBucket(env, op.bucket) : undefined;
 
