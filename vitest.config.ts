@@ -36,15 +36,17 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             // The STS tests' OIDC issuer (test/oidc/global-setup.ts) is http on 127.0.0.1.
             ALLOW_INSECURE_ISSUERS: 'true',
+            // The storage contract suite's upstreams (test/storage/upstreams/global-setup.ts) are http on 127.0.0.1.
+            ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
           },
           r2Buckets: ['STORAGE', 'STORAGE_B'],
         },
       }),
     ],
     test: {
-      include: ['test/unit/**/*.test.ts', 'test/worker/**/*.test.ts'],
+      include: ['test/unit/**/*.test.ts', 'test/worker/**/*.test.ts', 'test/storage/**/*.test.ts'],
       setupFiles: ['./test/worker/setup.ts'],
-      globalSetup: ['./test/oidc/global-setup.ts'],
+      globalSetup: ['./test/oidc/global-setup.ts', './test/storage/upstreams/global-setup.ts'],
       testTimeout: 60_000,
     },
   };

@@ -21,6 +21,11 @@ export interface Env {
    * listed one is still accepted. Rotate by adding a higher version; retire by removing one.
    */
   STS_KEY_VERSIONS?: string;
+  /**
+   * Upstream hosts (`host[:port]`, comma-separated) exempt from the SSRF guard's https and
+   * public-address rules, e.g. a MinIO on the private network or a local test server.
+   */
+  ALLOWED_UPSTREAM_HOSTS?: string;
   /** "true" lets IdP issuers be http on a loopback host (local tests only); off by default. */
   ALLOW_INSECURE_ISSUERS?: string;
 }
