@@ -6,6 +6,8 @@ declare module 'vitest' {
     faultyUpstreamUrl: string;
     /** A 127.0.0.1 port nothing listens on. */
     closedUpstreamUrl: string;
+    /** A second bucketgate (scripts/dev.mjs) with its seeded `demo` bucket and a demo key allowed s3:* on it. */
+    upstreamGateway: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string };
   }
 }
 export {};

@@ -1,6 +1,7 @@
-import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
+import { freePort } from '../../e2e/global-setup';
 import { startFaultServer } from './fault-server';
+import { startGateway } from './gateway-process';
 import { startS3rver } from './s3rver-process';
 
 /** Bucket the s3rver runner stores into; each test works under its own key prefix in it. */
@@ -8,32 +9,34 @@ export const S3RVER_BUCKET = 'contract';
 
 /**
  * vitest globalSetup: the real servers the storage contract suite runs the `s3` driver against —
- * s3rver (a local S3 implementation on disk) and a deliberately faulty upstream — on 127.0.0.1
- * with free ports, plus a port nothing listens on. The worker reaches them because vitest.config.ts
- * allow-lists 127.0.0.1 (ALLOWED_UPSTREAM_HOSTS).
+ * s3rver (a local S3 implementation on disk), a second bucketgate instance (scripts/dev.mjs) and a
+ * deliberately faulty upstream — on 127.0.0.1 with free ports, plus a port nothing listens on.
+ * The worker reaches them because vitest.config.ts allow-lists 127.0.0.1 (ALLOWED_UPSTREAM_HOSTS).
  */
 export default async function setup(project: TestProject) {
-  const s3rver = await startS3rver(S3RVER_BUCKET);
-  const faults = await startFaultServer();
+  const started = await Promise.allSettled([startS3rver(S3RVER_BUCKET), startFaultServer(), startGateway()]);
+  const [s3rverStart, faultsStart, gatewayStart] = started;
+  if (s3rverStart.status === 'rejected' || faultsStart.status === 'rejected' || gatewayStart.status === 'rejected') {
+    // Stop whatever did start before failing the run.
+    await Promise.allSettled([
+      s3rverStart.status === 'fulfilled' && s3rverStart.value.stop(),
+      faultsStart.status === 'fulfilled' && faultsStart.value.close(),
+      gatewayStart.status === 'fulfilled' && gatewayStart.value.stop(),
+    ]);
+    throw started.map((s) => (s.status === 'rejected' ? s.reason : undefined)).find(Boolean);
+  }
+  const [s3rver, faults, gateway] = [s3rverStart.value, faultsStart.value, gatewayStart.value];
   project.provide('s3rverUrl', s3rver.url);
   project.provide('faultyUpstreamUrl', faults.url);
-  project.provide('closedUpstreamUrl', `http://127.0.0.1:${await closedPort()}`);
+  // A port that was free a moment ago and that nothing listens on: connections to it are refused.
+  project.provide('closedUpstreamUrl', `http://127.0.0.1:${await freePort()}`);
+  const { endpoint, region, bucket, accessKeyId, secretAccessKey } = gateway.info;
+  project.provide('upstreamGateway', { endpoint, region, bucket, accessKeyId, secretAccessKey });
   return async () => {
     await s3rver.stop();
     await faults.close();
+    await gateway.stop();
   };
-}
-
-/** A port that was free a moment ago and that nothing listens on: connections to it are refused. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 declare module 'vitest' {
@@ -41,5 +44,6 @@ declare module 'vitest' {
     s3rverUrl: string;
     faultyUpstreamUrl: string;
     closedUpstreamUrl: string;
+    upstreamGateway: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string };
   }
 }
