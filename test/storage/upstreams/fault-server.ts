@@ -4,8 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  * An upstream that misbehaves on purpose, chosen by the bucket name's first word:
  * `stall-*` never answers, `fail500-*` answers 500 with an error body full of things that must not
  * leak, `slowdown-*` 503 SlowDown, `unavailable-*` a bare 503 page, `redirect-*` 307 to the metadata
- * address, `dropmid-*` reads part of a body then drops the connection. `GET /__hits/<bucket>`
- * answers how many requests that bucket got.
+ * address, `dropmid-*` reads part of a body then drops the connection, `echo-*` answers 200 and
+ * records the request. `GET /__hits/<bucket>` answers how many requests that bucket got,
+ * `GET /__last/<bucket>` the last one (method, url, headers, body length) as JSON.
  */
 export interface FaultServer {
   url: string;
@@ -21,12 +22,17 @@ const leakyError = (code: string, resource: string) =>
 
 export async function startFaultServer(): Promise<FaultServer> {
   const hits = new Map<string, number>();
+  const last = new Map<string, { method: string; url: string; headers: Record<string, unknown>; bodyLength: number }>();
   const held = new Set<ServerResponse>();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const [, bucket = '', ...rest] = path.split('/');
     if (bucket === '__hits') {
       res.end(String(hits.get(rest[0] ?? '') ?? 0));
+      return;
+    }
+    if (bucket === '__last') {
+      res.end(JSON.stringify(last.get(rest[0] ?? '') ?? null));
       return;
     }
     hits.set(bucket, (hits.get(bucket) ?? 0) + 1);
@@ -63,6 +69,16 @@ export async function startFaultServer(): Promise<FaultServer> {
           if (seen > 64 * 1024) req.socket.destroy();
         });
         req.on('end', () => req.socket.destroy());
+        return;
+      }
+      case 'echo': {
+        let bodyLength = 0;
+        req.on('data', (chunk: Buffer) => (bodyLength += chunk.length));
+        req.on('end', () => {
+          last.set(bucket, { method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyLength });
+          res.writeHead(200, { etag: '"0123456789abcdef0123456789abcdef"', 'content-length': '0' });
+          res.end();
+        });
         return;
       }
       default:
