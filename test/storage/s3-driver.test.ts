@@ -88,6 +88,15 @@ describe('s3 driver: what is sent upstream', () => {
     expect(seen!.headers['transfer-encoding']).toBeUndefined();
   });
 
+  it('fails a large upload to an unreachable upstream promptly, without waiting on the body pipe', async () => {
+    const backend = openS3Backend(env, config({ endpoint: inject('closedUpstreamUrl'), bucket: 'b' }));
+    const size = 16 * 1024 * 1024;
+    const started = Date.now();
+    const error = await s3Failure(backend.put('k', stream(new Uint8Array(size)), size, noMetadata));
+    expect(error.code).toBe('ServiceUnavailable');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('quotes a bare If-Match ETag', async () => {
     const { backend, last } = echo();
     await backend.put('k', stream('x'), 1, noMetadata, { ifMatch: 'abc' });

@@ -58,18 +58,45 @@ function encodeKey(key: string): string {
 class UpstreamTimeout extends Error {}
 
 /**
- * After a failed pipe the source is unlocked again: it is errored if it failed itself, and merely
- * cancelled (reads as done) if the destination gave up.
+ * Copies the client's body into the upstream request's known-length stream and says which side
+ * failed: `source` (the client's body — cut off, failed verification) or `destination` (the
+ * upstream stopped reading). A plain `pipeTo` cannot tell these apart in workerd. `signal` stops
+ * the copy (the upstream answered early or failed).
  */
-async function hasErrored(stream: ReadableStream<Uint8Array>): Promise<boolean> {
-  const reader = stream.getReader();
+async function pump(
+  source: ReadableStream<Uint8Array>,
+  destination: WritableStream<Uint8Array>,
+  signal: AbortSignal,
+): Promise<{ failed?: 'source' | 'destination'; error?: unknown }> {
+  const reader = source.getReader();
+  const writer = destination.getWriter();
+  const stop = () => {
+    reader.cancel().catch(() => {});
+    writer.abort().catch(() => {});
+  };
+  signal.addEventListener('abort', stop, { once: true });
   try {
-    await reader.read();
-    return false;
-  } catch {
-    return true;
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        await writer.abort(error).catch(() => {});
+        return { failed: 'source', error };
+      }
+      if (signal.aborted) return {};
+      if (chunk.done) break;
+      try {
+        await writer.write(chunk.value);
+      } catch (error) {
+        await reader.cancel(error).catch(() => {});
+        return { failed: 'destination', error };
+      }
+    }
+    await writer.close().catch(() => {});
+    return {};
   } finally {
-    reader.releaseLock();
+    signal.removeEventListener('abort', stop);
   }
 }
 
@@ -165,18 +192,24 @@ export class UpstreamClient {
     let body: ReadableStream<Uint8Array> | string | undefined = call.text;
     let piped: Promise<void> = Promise.resolve();
     let bodyError: unknown;
+    // Stops an upload pipe the upstream will not read to its end (it answered early, or failed).
+    const pipeAbort = new AbortController();
+    const stopPipe = () => {
+      pipeAbort.abort();
+      return piped;
+    };
     if (call.stream) {
       // Known length keeps Content-Length on the upstream request, so it streams rather than chunks.
       const fixed = new FixedLengthStream(call.stream.length);
       body = fixed.readable;
       // The bound starts once the body is handed over: an upload takes as long as the client sends.
-      const source = call.stream.body;
-      piped = source.pipeTo(fixed.writable).then(arm, async (error: unknown) => {
-        // The pipe fails both when the client's body fails and when the upstream stops reading;
-        // only the first is the client's error (and must abort the upstream request).
-        if (await hasErrored(source)) {
-          bodyError = error;
-          controller.abort(error);
+      piped = pump(call.stream.body, fixed.writable, pipeAbort.signal).then((outcome) => {
+        if (outcome.failed === 'source') {
+          // The client's body failed: that is the client's error, and the upstream request is void.
+          bodyError = outcome.error;
+          controller.abort(outcome.error);
+        } else if (!outcome.failed && !pipeAbort.signal.aborted) {
+          arm();
         }
       });
     } else {
@@ -184,15 +217,26 @@ export class UpstreamClient {
     }
     try {
       const request = await this.sign(url, call.method, headers);
-      const response = await fetch(request.url, { method: call.method, headers: request.headers, body, redirect: 'manual', signal: controller.signal });
+      const response = await fetch(request.url, {
+        method: call.method,
+        headers: request.headers,
+        body,
+        redirect: 'manual',
+        signal: controller.signal,
+        // An object stored with Content-Encoding: gzip is bytes to pass on, not a transfer to decode
+        // (the runtime would otherwise gunzip it and drop Content-Length).
+        encodeResponseBody: 'manual',
+      });
       clearTimeout(timer);
-      // Answer only once the body pipe has ended (ADR 0004: a still-pumping body stalls the next request).
-      await piped;
-      if (response.status >= 200 && response.status < 300) return response;
+      const ok = response.status >= 200 && response.status < 300;
+      // Answer only once the body pipe has ended (ADR 0004: a still-pumping body stalls the next
+      // request). A success means the upstream read it all; an early error answer may not have.
+      await (ok ? piped : stopPipe());
+      if (ok) return response;
       return await this.failure(response);
     } catch (error) {
       clearTimeout(timer);
-      await piped;
+      await stopPipe();
       // The client's own body failing (cut off, bad checksum) is the client's error, not the upstream's.
       if (bodyError !== undefined) throw bodyError;
       if (error instanceof S3Error) throw error;

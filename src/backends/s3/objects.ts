@@ -66,7 +66,11 @@ export async function getObject(up: Upstream, key: string, range: ByteRange | un
     return { ...info, body, range: { offset: served.offset, length: served.length } };
   }
   // A 200 to a ranged request: the store served the whole object (S3 does so for ranges it ignores).
-  const info = objectInfoFromHeaders(response.headers, key, Number(response.headers.get('content-length') ?? 0));
+  const length = response.headers.get('content-length');
+  // Some fronts drop Content-Length on an encoded body (wrangler dev does for Content-Encoding: gzip);
+  // the size is then asked for once rather than guessed.
+  const size = length !== null ? Number(length) : ((await headObject(up, key))?.size ?? 0);
+  const info = objectInfoFromHeaders(response.headers, key, size);
   return { ...info, body };
 }
 

@@ -24,6 +24,7 @@ export type ContractCase =
   | 'edge-ranges'
   | 'metadata'
   | 'checksums'
+  | 'encoded-bytes'
   | 'conditional-writes'
   | 'list-delimiter'
   | 'list-start-after'
@@ -132,6 +133,16 @@ export function runBackendContract(name: string, target: ContractTarget, options
       const object = await b.get('m');
       await object!.body.cancel();
       expect(object?.metadata).toMatchObject(expected);
+    });
+
+    test('encoded-bytes', 'serves the stored bytes of a gzip-labelled object as stored, never decoded', async () => {
+      const b = target.make('gzip');
+      const gzipped = new Uint8Array(await new Response(stream('compress me '.repeat(100)).pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
+      await put(b, 'page.html', gzipped, { contentType: 'text/html', contentEncoding: 'gzip', user: {} });
+      const object = await b.get('page.html');
+      expect(object?.metadata.contentEncoding).toBe('gzip');
+      expect(object?.size).toBe(gzipped.byteLength);
+      expect(new Uint8Array(await new Response(object!.body).arrayBuffer())).toEqual(gzipped);
     });
 
     test('checksums', 'stores the verified checksums and returns them', async () => {
