@@ -38,6 +38,8 @@ export default defineConfig(async () => {
             ALLOW_INSECURE_ISSUERS: 'true',
             // A small STS limit with the shortest period, so the throttling test trips and recovers in seconds.
             STS_RATE_LIMIT_PERIOD: '10',
+            // The storage contract suite's upstreams (test/storage/upstreams/global-setup.ts) are http on 127.0.0.1.
+            ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
           },
           ratelimits: { STS_RATE_LIMITER: { namespace_id: '1001', simple: { limit: 5, period: 10 } } },
           r2Buckets: ['STORAGE', 'STORAGE_B'],
@@ -45,9 +47,9 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: ['test/unit/**/*.test.ts', 'test/worker/**/*.test.ts'],
+      include: ['test/unit/**/*.test.ts', 'test/worker/**/*.test.ts', 'test/storage/**/*.test.ts'],
       setupFiles: ['./test/worker/setup.ts'],
-      globalSetup: ['./test/oidc/global-setup.ts'],
+      globalSetup: ['./test/oidc/global-setup.ts', './test/storage/upstreams/global-setup.ts'],
       testTimeout: 60_000,
     },
   };

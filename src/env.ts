@@ -27,6 +27,11 @@ export interface Env {
   STS_RATE_LIMITER?: RateLimit;
   /** The limiter's period in seconds ("10" or "60", default 60): what Retry-After tells a throttled client. */
   STS_RATE_LIMIT_PERIOD?: string;
+  /**
+   * Upstream hosts (`host[:port]`, comma-separated) exempt from the SSRF guard's https and
+   * public-address rules, e.g. a MinIO on the private network or a local test server.
+   */
+  ALLOWED_UPSTREAM_HOSTS?: string;
   /** "true" lets IdP issuers be http on a loopback host (local tests only); off by default. */
   ALLOW_INSECURE_ISSUERS?: string;
 }

@@ -50,7 +50,7 @@ export default async function setup(project: TestProject) {
   return stop;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -62,7 +62,7 @@ function freePort(): Promise<number> {
 }
 
 /** dev.mjs writes the info file only once wrangler answers and the seed is in place. */
-async function waitForInfo(dev: ChildProcess, infoFile: string): Promise<GatewayInfo> {
+export async function waitForInfo(dev: ChildProcess, infoFile: string): Promise<GatewayInfo> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (dev.exitCode !== null || dev.signalCode !== null) throw new Error(`scripts/dev.mjs exited (${dev.exitCode ?? dev.signalCode})`);
@@ -73,7 +73,7 @@ async function waitForInfo(dev: ChildProcess, infoFile: string): Promise<Gateway
 }
 
 /** SIGTERM to dev.mjs (it forwards to wrangler); the whole group is killed if that does not end it in time. */
-async function stopProcessGroup(dev: ChildProcess): Promise<void> {
+export async function stopProcessGroup(dev: ChildProcess): Promise<void> {
   if (dev.exitCode !== null || dev.signalCode !== null || dev.pid === undefined) return;
   const exited = new Promise<void>((resolve) => dev.once('exit', () => resolve()));
   dev.kill('SIGTERM');

@@ -1,0 +1,281 @@
+import { AwsClient } from 'aws4fetch';
+import { readBoundedBytes } from '../../lib/bounded-body';
+import { S3Error } from '../../s3/errors';
+import { parseXml } from '../../s3/request-xml';
+import { type AllowList, checkEndpoint } from '../endpoint-guard';
+import { DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, DEFAULT_TIMEOUT_MS, type S3DriverConfig } from './config';
+import { type FailureContext, translateUpstreamFailure, type UpstreamFailure } from './errors';
+
+/** One request to the upstream, in the driver's terms. */
+export interface UpstreamCall {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+  /** Upstream object key (prefix applied); absent for the bucket itself. */
+  key?: string;
+  query?: ReadonlyArray<[string, string]>;
+  headers?: Record<string, string>;
+  /** A client's body of known length (PutObject, UploadPart): streamed once, so never retried. */
+  stream?: { body: ReadableStream<Uint8Array>; length: number };
+  /** A small body the driver built (XML): such calls may be retried. */
+  text?: string;
+  /** Safe to send again after a 5xx or a connection failure (GET, HEAD, list, delete, abort, copy). */
+  idempotent: boolean;
+  context: FailureContext;
+}
+
+/**
+ * Headers that describe one hop or the Cloudflare edge, or that the client signs: never sent
+ * upstream whatever a caller passes. The driver builds its headers itself; this is the backstop.
+ */
+const NEVER_FORWARDED = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect', 'authorization', 'x-amz-date',
+  'x-amz-security-token', 'x-amz-content-sha256', 'x-real-ip', 'forwarded', 'true-client-ip',
+]);
+
+export function forwardableHeaders(headers: Record<string, string> = {}): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (NEVER_FORWARDED.has(lower) || lower.startsWith('cf-') || lower.startsWith('x-forwarded-')) continue;
+    out.set(lower, value);
+  }
+  return out;
+}
+
+/** Error bodies are small; a larger one is not read further. */
+const MAX_ERROR_BODY = 64 * 1024;
+/** Result documents (list pages, completions) are bounded too. */
+const MAX_RESULT_BODY = 16 * 1024 * 1024;
+
+/** RFC 3986 encoding of each path segment: what S3 canonicalises, and what aws4fetch re-encodes identically. */
+function encodeKey(key: string): string {
+  return key
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
+}
+
+class UpstreamTimeout extends Error {}
+
+/**
+ * Copies the client's body into the upstream request's known-length stream and says which side
+ * failed: `source` (the client's body — cut off, failed verification) or `destination` (the
+ * upstream stopped reading). A plain `pipeTo` cannot tell these apart in workerd. `signal` stops
+ * the copy (the upstream answered early or failed).
+ */
+async function pump(
+  source: ReadableStream<Uint8Array>,
+  destination: WritableStream<Uint8Array>,
+  signal: AbortSignal,
+): Promise<{ failed?: 'source' | 'destination'; error?: unknown }> {
+  const reader = source.getReader();
+  const writer = destination.getWriter();
+  const stop = () => {
+    reader.cancel().catch(() => {});
+    writer.abort().catch(() => {});
+  };
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        await writer.abort(error).catch(() => {});
+        return { failed: 'source', error };
+      }
+      if (signal.aborted) return {};
+      if (chunk.done) break;
+      try {
+        await writer.write(chunk.value);
+      } catch (error) {
+        await reader.cancel(error).catch(() => {});
+        return { failed: 'destination', error };
+      }
+    }
+    await writer.close().catch(() => {});
+    return {};
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+}
+
+/**
+ * Talks to one upstream bucket: addressing, SSRF check before every request, signing (aws4fetch,
+ * `UNSIGNED-PAYLOAD`: bodies are never hashed or buffered), no redirects, a timeout, retries with
+ * backoff for idempotent calls, and every failure turned into the client's error in one place.
+ */
+export class UpstreamClient {
+  private readonly signer: AwsClient | null;
+
+  constructor(
+    private readonly config: S3DriverConfig,
+    private readonly allowList: AllowList,
+  ) {
+    const c = config.credentials;
+    this.signer = c
+      ? new AwsClient({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, service: 's3', region: config.region, retries: 0 })
+      : null;
+  }
+
+  /** The URL for a call, or the S3 error to answer instead. */
+  url(call: Pick<UpstreamCall, 'key' | 'query' | 'context'>): URL {
+    const checked = checkEndpoint(this.config.endpoint, this.allowList);
+    if (!checked.ok) throw translateUpstreamFailure({ kind: 'endpoint-refused', reason: checked.reason }, call.context);
+    const url = new URL(checked.url.href);
+    const base = url.pathname.replace(/\/+$/, '');
+    const bucketPath = this.config.pathStyle ? `${base}/${encodeKey(this.config.bucket)}` : base;
+    if (!this.config.pathStyle) {
+      url.hostname = `${this.config.bucket}.${url.hostname}`;
+      // The composed host must pass the guard too (a bucket name can make a name internal).
+      const composed = checkEndpoint(url.origin, this.allowList);
+      if (!composed.ok) throw translateUpstreamFailure({ kind: 'endpoint-refused', reason: composed.reason }, call.context);
+    }
+    const path = call.key === undefined ? bucketPath || '/' : `${bucketPath}/${encodeKey(call.key)}`;
+    url.pathname = path;
+    // The URL parser resolves "." and ".." segments (even as %2E): such a key would address
+    // another object, possibly outside this bucket's prefix. Refuse rather than let it move.
+    if (url.pathname !== path) {
+      throw new S3Error('InvalidArgument', 'Object keys with "." or ".." path segments are not supported by this storage.');
+    }
+    for (const [name, value] of call.query ?? []) url.searchParams.append(name, value);
+    return url;
+  }
+
+  /** A success answer the driver cannot use. */
+  malformed(context: FailureContext): never {
+    throw translateUpstreamFailure({ kind: 'malformed-response' }, context);
+  }
+
+  /** `x-amz-copy-source` for an upstream key in this bucket. */
+  copySource(key: string): string {
+    return `/${encodeKey(this.config.bucket)}/${encodeKey(key)}`;
+  }
+
+  /** Sends a call; resolves with a 2xx response, or throws the client's S3 error. */
+  async send(call: UpstreamCall): Promise<Response> {
+    const url = this.url(call);
+    const retries = call.idempotent && !call.stream ? (this.config.retries ?? DEFAULT_RETRIES) : 0;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.attempt(url, call);
+      if (outcome instanceof Response) return outcome;
+      const retryable = outcome.kind === 'unreachable' || (outcome.kind === 'response' && outcome.status >= 500);
+      if (!retryable || attempt >= retries) throw translateUpstreamFailure(outcome, call.context);
+      const base = this.config.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * base * 2 ** attempt));
+    }
+  }
+
+  /** Reads a success body as XML, handling the 200-with-<Error> answers S3 gives for Complete and Copy. */
+  async readXml(response: Response, context: FailureContext, arrayPaths: readonly string[] = []): Promise<Record<string, unknown>> {
+    const bytes = await readBoundedBytes(response.body, MAX_RESULT_BODY);
+    let document: Record<string, unknown>;
+    try {
+      if (!bytes) throw new Error('result too large');
+      document = parseXml(new TextDecoder().decode(bytes), arrayPaths, { trimValues: false });
+    } catch {
+      return this.malformed(context);
+    }
+    const error = document.Error as { Code?: string } | undefined;
+    if (error) throw translateUpstreamFailure({ kind: 'response', status: 500, code: error.Code }, context);
+    return document;
+  }
+
+  private async attempt(url: URL, call: UpstreamCall): Promise<Response | UpstreamFailure> {
+    const controller = new AbortController();
+    const timeoutMs = this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      timer = setTimeout(() => controller.abort(new UpstreamTimeout()), timeoutMs);
+    };
+    const headers = forwardableHeaders(call.headers);
+    let body: ReadableStream<Uint8Array> | string | undefined = call.text;
+    let piped: Promise<void> = Promise.resolve();
+    let bodyError: unknown;
+    // Stops an upload pipe the upstream will not read to its end (it answered early, or failed).
+    const pipeAbort = new AbortController();
+    const stopPipe = () => {
+      pipeAbort.abort();
+      return piped;
+    };
+    if (call.stream) {
+      // Known length keeps Content-Length on the upstream request, so it streams rather than chunks.
+      const fixed = new FixedLengthStream(call.stream.length);
+      body = fixed.readable;
+      // The bound starts once the body is handed over: an upload takes as long as the client sends.
+      piped = pump(call.stream.body, fixed.writable, pipeAbort.signal).then((outcome) => {
+        if (outcome.failed === 'source') {
+          // The client's body failed: that is the client's error, and the upstream request is void.
+          bodyError = outcome.error;
+          controller.abort(outcome.error);
+        } else if (!outcome.failed && !pipeAbort.signal.aborted) {
+          arm();
+        }
+      });
+    } else {
+      arm();
+    }
+    try {
+      const request = await this.sign(url, call.method, headers);
+      const response = await fetch(request.url, {
+        method: call.method,
+        headers: request.headers,
+        body,
+        redirect: 'manual',
+        signal: controller.signal,
+        // An object stored with Content-Encoding: gzip is bytes to pass on, not a transfer to decode
+        // (the runtime would otherwise gunzip it and drop Content-Length).
+        encodeResponseBody: 'manual',
+      });
+      clearTimeout(timer);
+      const ok = response.status >= 200 && response.status < 300;
+      // Answer only once the body pipe has ended (ADR 0004: a still-pumping body stalls the next
+      // request). A success means the upstream read it all; an early error answer may not have.
+      await (ok ? piped : stopPipe());
+      if (ok) return response;
+      return await this.failure(response);
+    } catch (error) {
+      clearTimeout(timer);
+      await stopPipe();
+      // The client's own body failing (cut off, bad checksum) is the client's error, not the upstream's.
+      if (bodyError !== undefined) throw bodyError;
+      if (error instanceof S3Error) throw error;
+      return controller.signal.reason instanceof UpstreamTimeout ? { kind: 'timeout' } : { kind: 'unreachable' };
+    }
+  }
+
+  private async sign(url: URL, method: string, headers: Headers): Promise<{ url: string; headers: Headers }> {
+    if (!this.signer) return { url: url.href, headers };
+    // Signed without the body: the payload is UNSIGNED-PAYLOAD, so the signature never depends on it.
+    headers.set('x-amz-content-sha256', 'UNSIGNED-PAYLOAD');
+    const signed = await this.signer.sign(url.href, { method, headers });
+    return { url: signed.url, headers: signed.headers };
+  }
+
+  private async failure(response: Response): Promise<UpstreamFailure> {
+    const { status } = response;
+    if (status >= 300 && status < 400) {
+      await response.body?.cancel();
+      return { kind: 'redirect', status };
+    }
+    const bytes = await readBoundedBytes(response.body, MAX_ERROR_BODY).catch(() => null);
+    let code: string | undefined;
+    let actualObjectSize = /^bytes \*\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1];
+    if (bytes && bytes.byteLength > 0) {
+      try {
+        const error = parseXml(new TextDecoder().decode(bytes)).Error as { Code?: unknown; ActualObjectSize?: unknown } | undefined;
+        if (typeof error?.Code === 'string') code = error.Code;
+        if (typeof error?.ActualObjectSize === 'string') actualObjectSize ??= error.ActualObjectSize;
+      } catch {
+        // Not S3 XML (a proxy's HTML page): the status alone decides.
+      }
+    }
+    return { kind: 'response', status, ...(code ? { code } : {}), ...(actualObjectSize ? { actualObjectSize } : {}) };
+  }
+}
+
+/** What every operation module needs: the client and the key prefix this virtual bucket lives under. */
+export interface Upstream {
+  client: UpstreamClient;
+  prefix: string;
+}
