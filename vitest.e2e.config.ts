@@ -10,9 +10,10 @@ export default defineConfig({
     include: ['test/e2e/**/*.test.ts'],
     globalSetup: ['./test/e2e/global-setup.ts'],
     pool: 'forks',
-    // One file at a time: wrangler dev's local proxy answers 503 "worker restarted mid-request"
-    // when large uploads from several clients saturate the two cores, which would make the
-    // clients' results depend on what else happened to run alongside them.
+    // One file at a time, so no client's results depend on what else ran alongside: on wrangler
+    // 4.86 parallel files got 503 "worker restarted mid-request"; on 4.164 two files at once gave
+    // no 503 but were not faster on two cores, and the copy test's workerd-memory check measured
+    // the neighbouring file's uploads too (ADR 0012).
     maxWorkers: 1,
     fileParallelism: false,
     testTimeout: 240_000,

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { Env } from '../env';
+import { releaseBody } from '../lib/release-body';
 import { recordAudit } from '../registry/audit';
 import { AdminError } from './errors';
 
@@ -26,7 +27,7 @@ export async function readJsonBody(c: Context<{ Bindings: Env }>, audit: { actio
   }
 }
 
-/** The body as UTF-8 text, or null once it passes `limit` bytes (the rest is never read). */
+/** The body as UTF-8 text, or null once it passes `limit` bytes (the rest is released unread, lib/release-body.ts). */
 async function readBounded(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string | null> {
   if (!body) return '';
   const reader = body.getReader();
@@ -38,7 +39,7 @@ async function readBounded(body: ReadableStream<Uint8Array> | null, limit: numbe
     if (done) return text + decoder.decode();
     bytes += value.byteLength;
     if (bytes > limit) {
-      await reader.cancel();
+      await releaseBody(reader);
       return null;
     }
     text += decoder.decode(value, { stream: true });

@@ -1,3 +1,5 @@
+import { releaseBody } from '../lib/release-body';
+
 /**
  * One step of the payload pipeline: sees every piece in order, may emit pieces, and has the last
  * word at the end (where whole-payload checks fail). Throwing an S3Error errors the stream.
@@ -11,7 +13,7 @@ export interface Stage {
  * Runs `stage` over `source` on demand. Unlike pipeThrough, nothing is read from `source` until
  * the consumer asks: a handler that answers without reading the body (a refused ACL, an early
  * error) leaves the request stream untouched instead of a pump failing in the background when
- * the client goes away. Cancelling the result cancels `source`; a failing stage cancels it too.
+ * the client goes away. Cancelling the result cancels `source`; a failing stage releases it.
  */
 export function pullThrough(source: ReadableStream<Uint8Array>, stage: Stage): ReadableStream<Uint8Array> {
   const reader = source.getReader();
@@ -37,8 +39,9 @@ export function pullThrough(source: ReadableStream<Uint8Array>, stage: Stage): R
             await stage.transform(value, emit);
           }
         } catch (error) {
-          // Stop the source early on a failed check, so the rest of an upload is not read for nothing.
-          if (!sourceDone) reader.cancel(error).catch(() => {});
+          // Stop reading for the consumer on a failed check; the rest of the upload is released, not
+          // cancelled, so the client still gets the S3 error (release-body.ts).
+          if (!sourceDone) await releaseBody(reader);
           throw error;
         }
       },

@@ -1,4 +1,6 @@
-/** Reads a small body whole, or answers null once it passes `maxBytes` (the rest is never read). */
+import { releaseBody } from './release-body';
+
+/** Reads a small body whole, or answers null once it passes `maxBytes` (the rest is released unread, see release-body.ts). */
 export async function readBoundedBytes(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array | null> {
   if (!body) return new Uint8Array(0);
   const reader = body.getReader();
@@ -9,7 +11,7 @@ export async function readBoundedBytes(body: ReadableStream<Uint8Array> | null, 
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
+      await releaseBody(reader);
       return null;
     }
     chunks.push(value);

@@ -30,6 +30,8 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
   let resource = new URL(request.url).pathname;
   let bucket: BucketConfig | undefined;
   let body: RequestBody | null = null;
+  // A request answered without reading its body (refused, or a body the operation ignores) leaves
+  // it untouched: the runtime reads it to its end, so the client gets this answer (ADR 0012).
   try {
     const op = parseS3Operation(request, env.BASE_DOMAIN);
     resource = op.resource;
@@ -68,10 +70,6 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
     return withCors(guardAgainstEdgeCompression(response, request), request, bucket);
   } catch (error) {
     return withCors(guardAgainstEdgeCompression(errorResponse(error, resource, requestId, request.method), request), request, bucket);
-  } finally {
-    // A request answered without reading its payload (refused, or a body the operation ignores)
-    // releases it, so the runtime can discard the rest instead of finding it locked.
-    if (body && !request.bodyUsed) body.stream.cancel().catch(() => {});
   }
 }
 

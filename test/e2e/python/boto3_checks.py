@@ -97,8 +97,7 @@ def check_multipart():
 
 def check_paginator():
     keys = ["many/%05d.txt" % i for i in range(MANY)]
-    # 20 in flight: locally each PUT waits botocore's 1 s for a `100 Continue` workerd never sends
-    # (many more make wrangler dev's proxy answer 503 "Your worker restarted mid-request").
+    # 12 in flight, as the aws cli suite (support/aws-cli-suite.ts says why).
     writer = client(max_pool_connections=12)
     with ThreadPoolExecutor(max_workers=12) as pool:
         list(pool.map(lambda k: writer.put_object(Bucket=BUCKET, Key=k, Body=k.encode()), keys))

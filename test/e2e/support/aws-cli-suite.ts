@@ -24,9 +24,9 @@ export const describeAwsCli = (cli: Client) => describe(cli.label, () => {
   beforeAll(async () => {
     work = await tempDir(`awscli-${gen}`);
     const { accessKeyId, secretAccessKey } = gateway();
-    // workerd's local HTTP server never answers `Expect: 100-continue`, so botocore waits its 1 s
-    // timeout before each PUT body: twice the default requests in flight keep the 1100-key test
-    // shorter. (Many more make wrangler dev's proxy answer 503 "Your worker restarted mid-request".)
+    // 12 requests in flight keep the 1100-key test short. (Chosen when wrangler 4.86 never answered
+    // `Expect: 100-continue` and botocore waited 1 s before each PUT body, and many more in flight
+    // made its proxy answer 503; ADR 0005, ADR 0012.)
     await writeFile(join(work, 'config'), '[default]\ns3 =\n  max_concurrent_requests = 12\n');
     env = clientEnv({
       AWS_ACCESS_KEY_ID: accessKeyId,
