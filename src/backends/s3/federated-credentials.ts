@@ -1,5 +1,5 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { readBoundedBytes } from '../../lib/bounded-body';
-import { parseXml } from '../../s3/request-xml';
 import { type AllowList, checkEndpoint } from '../endpoint-guard';
 
 /**
@@ -104,7 +104,7 @@ function stsFailure(status: number, text: string, redact: (value: string) => str
   let code: string | undefined;
   let message: string | undefined;
   try {
-    const error = (parseXml(text).ErrorResponse as { Error?: { Code?: unknown; Message?: unknown } } | undefined)?.Error;
+    const error = (parseStsXml(text).ErrorResponse as { Error?: { Code?: unknown; Message?: unknown } } | undefined)?.Error;
     if (typeof error?.Code === 'string') code = error.Code;
     if (typeof error?.Message === 'string') message = error.Message;
   } catch {
@@ -136,11 +136,21 @@ function failureKind(status: number, code: string | undefined): FederationFailur
   return 'unavailable';
 }
 
+/**
+ * An STS answer is a small flat document: parsed with entities and attributes off and DTDs refused,
+ * so nothing in it can expand or point elsewhere. Throws on anything that is not well-formed XML.
+ */
+function parseStsXml(text: string): Record<string, unknown> {
+  if (/<!DOCTYPE|<!ENTITY/i.test(text) || XMLValidator.validate(text) !== true) throw new Error('not XML');
+  const parser = new XMLParser({ ignoreAttributes: true, removeNSPrefix: true, processEntities: false, parseTagValue: false, maxNestedTags: 16 });
+  return parser.parse(text) as Record<string, unknown>;
+}
+
 function parseCredentials(text: string): FederatedCredentials {
   const malformed = () => new FederationError('unavailable', 'The upstream STS answered with something that is not an AssumeRoleWithWebIdentity response.');
   let document: Record<string, unknown>;
   try {
-    document = parseXml(text);
+    document = parseStsXml(text);
   } catch {
     throw malformed();
   }
