@@ -5,6 +5,7 @@ import { handleS3Request } from './s3/lifecycle';
 import { bucketFromHost } from './s3/operation';
 import { handleStsRequest, isStsRootCall } from './sts/handler';
 import { sessionTokenJwks } from './sts/jwks-route';
+import { openidConfiguration } from './sts/openid-configuration';
 
 /**
  * The Worker's route groups. Everything that is not STS or admin is S3, so S3 keys such as
@@ -25,6 +26,7 @@ export function createApp() {
   app.all('/.sts/', (c) => handleStsRequest(c.req.raw, c.env, c.executionCtx as ExecutionContext));
   app.post('/', (c, next) => (isStsRootCall(c.req.raw) ? handleStsRequest(c.req.raw, c.env, c.executionCtx as ExecutionContext) : next()));
   app.get('/.well-known/jwks.json', (c) => sessionTokenJwks(c.env));
+  app.get('/.well-known/openid-configuration', (c) => openidConfiguration(c.env, c.req.raw));
   app.all('*', (c) => handleS3Request(c.req.raw, c.env, c.executionCtx as ExecutionContext));
   return app;
 }

@@ -32,6 +32,14 @@ export interface Env {
    * public-address rules, e.g. a MinIO on the private network or a local test server.
    */
   ALLOWED_UPSTREAM_HOSTS?: string;
+  /**
+   * The gateway's own OIDC issuer URL for outbound (keyless) federation, e.g. "https://s3.example.com":
+   * the `iss` of the tokens it mints and of /.well-known/openid-configuration. An origin only (no
+   * path). Unset: derived from the request's origin (adrs/0020). Upstream STSes compare it exactly.
+   */
+  ISSUER_URL?: string;
+  /** Federation signing key versions, comma-separated (default "1"); rotated like STS_KEY_VERSIONS (adrs/0020). */
+  FEDERATION_KEY_VERSIONS?: string;
   /** "true" lets IdP issuers be http on a loopback host (local tests only); off by default. */
   ALLOW_INSECURE_ISSUERS?: string;
 }

@@ -29,13 +29,13 @@ export const MAX_KEY_VERSION = 1295; // two base-36 digits in the AccessKeyId
 
 const HKDF_SALT = new TextEncoder().encode('bucketgate/sts');
 
-/** Parses STS_KEY_VERSIONS ("1", "1,2"); default "1". */
-export function parseKeyVersions(value: string | undefined): number[] {
+/** Parses STS_KEY_VERSIONS (or FEDERATION_KEY_VERSIONS, named by `variable`): "1", "1,2"; default "1". */
+export function parseKeyVersions(value: string | undefined, variable = 'STS_KEY_VERSIONS'): number[] {
   const raw = (value ?? '').trim() || '1';
   const versions = raw.split(',').map((v) => v.trim());
   const parsed = versions.map((v) => (/^\d{1,4}$/.test(v) ? Number(v) : NaN));
   if (parsed.some((v) => !Number.isInteger(v) || v < 1 || v > MAX_KEY_VERSION)) {
-    throw new Error(`STS_KEY_VERSIONS must list versions 1–${MAX_KEY_VERSION}, comma-separated`);
+    throw new Error(`${variable} must list versions 1–${MAX_KEY_VERSION}, comma-separated`);
   }
   return [...new Set(parsed)].sort((a, b) => a - b);
 }
@@ -70,20 +70,40 @@ export function publicJwks(keyring: StsKeyring): { keys: JWK[] } {
 async function deriveVersion(master: CryptoKey, version: number): Promise<StsKeyVersion> {
   const hmacBits = await hkdf(master, `sts-session-secret/v${version}`, 32);
   const hmacKey = await crypto.subtle.importKey('raw', hmacBits, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const { signingKey, publicJwk } = await deriveP256(master, version);
   const kid = kidFor(version);
+  const { signingKey, verifyKey, publicJwk } = await deriveEs256Key(master, `sts-session-signing/v${version}`, kid);
+  return { version, kid, signingKey, verifyKey, publicJwk, hmacKey };
+}
+
+/** An ES256 key pair derived for one purpose (`infoPrefix`), with its public JWK published under `kid`. */
+export interface DerivedEs256Key {
+  signingKey: CryptoKey;
+  verifyKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+/** Derives the ES256 key for `infoPrefix` from MASTER_KEY (other purposes than session tokens, e.g. outbound federation). */
+export async function deriveEs256KeyFromMaster(masterKey: string, infoPrefix: string, kid: string): Promise<DerivedEs256Key> {
+  if (typeof masterKey !== 'string' || masterKey.length < MIN_MASTER_KEY_LENGTH) {
+    throw new MasterKeyError(`MASTER_KEY must be set to at least ${MIN_MASTER_KEY_LENGTH} characters`);
+  }
+  return deriveEs256Key(await importMaster(masterKey), infoPrefix, kid);
+}
+
+async function deriveEs256Key(master: CryptoKey, infoPrefix: string, kid: string): Promise<DerivedEs256Key> {
+  const { signingKey, publicJwk } = await deriveP256(master, infoPrefix);
   const jwk: JWK = { kty: 'EC', crv: 'P-256', x: publicJwk.x, y: publicJwk.y, kid, alg: 'ES256', use: 'sig' };
   const verifyKey = await crypto.subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
-  return { version, kid, signingKey, verifyKey, publicJwk: jwk, hmacKey };
+  return { signingKey, verifyKey, publicJwk: jwk };
 }
 
 /**
  * A P-256 private scalar from HKDF, imported as PKCS#8 without the optional public point (the
  * crypto library computes it). A scalar outside [1, n-1] (odds ~2^-32) takes the next counter.
  */
-async function deriveP256(master: CryptoKey, version: number): Promise<{ signingKey: CryptoKey; publicJwk: JsonWebKey }> {
+async function deriveP256(master: CryptoKey, infoPrefix: string): Promise<{ signingKey: CryptoKey; publicJwk: JsonWebKey }> {
   for (let counter = 0; counter < 16; counter++) {
-    const d = new Uint8Array(await hkdf(master, `sts-session-signing/v${version}/${counter}`, 32));
+    const d = new Uint8Array(await hkdf(master, `${infoPrefix}/${counter}`, 32));
     if (!isValidP256Scalar(d)) continue;
     const pkcs8 = new Uint8Array(P256_PKCS8_PREFIX.length + 32);
     pkcs8.set(P256_PKCS8_PREFIX);

@@ -80,9 +80,11 @@ describe('AssumeRoleWithWebIdentity → S3 → GetCallerIdentity', () => {
     const response = await SELF.fetch('https://gateway.test/.well-known/jwks.json');
     expect(response.status).toBe(200);
     const jwks = (await response.json()) as { keys: Record<string, string>[] };
-    expect(jwks.keys).toHaveLength(1);
-    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: 'bucketgate-sts-v1' });
-    expect(jwks.keys[0]).not.toHaveProperty('d');
+    // Beside it, the federation key (adrs/0020; test/worker/federation-discovery.test.ts).
+    const session = jwks.keys.filter((k) => k.kid?.startsWith('bucketgate-sts-'));
+    expect(session).toHaveLength(1);
+    expect(session[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: 'bucketgate-sts-v1' });
+    expect(session[0]).not.toHaveProperty('d');
   });
 
   it('audits the call with the role, issuer, subject and outcome, never the credentials', async () => {

@@ -19,14 +19,17 @@ export interface GatewayProcess {
 /**
  * A second, independent bucketgate (`scripts/dev.mjs`, as `npm run dev`) on a free port with its own
  * state, used as an S3 upstream: it prints the seeded `demo` bucket and a demo key with s3:* on it.
+ * `vars` are passed as `--var NAME:VALUE`; `log` names its log file under .bucketgate/.
  */
-export async function startGateway(): Promise<GatewayProcess> {
+export async function startGateway(options: { vars?: string[]; log?: string } = {}): Promise<GatewayProcess> {
   const dir = await tempDir('upstream-gateway');
   const infoFile = join(dir, 'gateway.json');
   const port = await freePort();
   mkdirSync(join(ROOT, '.bucketgate'), { recursive: true });
-  const log = createWriteStream(LOG);
-  const dev = spawn(process.execPath, ['scripts/dev.mjs', '--port', String(port), '--persist-to', join(dir, 'state'), '--info-file', infoFile], {
+  const logPath = options.log ? join(ROOT, '.bucketgate', options.log) : LOG;
+  const log = createWriteStream(logPath);
+  const vars = (options.vars ?? []).flatMap((v) => ['--var', v]);
+  const dev = spawn(process.execPath, ['scripts/dev.mjs', '--port', String(port), '--persist-to', join(dir, 'state'), '--info-file', infoFile, ...vars], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -42,7 +45,7 @@ export async function startGateway(): Promise<GatewayProcess> {
     return { info: await waitForInfo(dev, infoFile), stop };
   } catch (error) {
     await stop();
-    const tail = (await readFile(LOG, 'utf8').catch(() => '')).split('\n').slice(-30).join('\n');
+    const tail = (await readFile(logPath, 'utf8').catch(() => '')).split('\n').slice(-30).join('\n');
     throw new Error(`the upstream gateway did not start: ${(error as Error).message}\n${tail}`);
   }
 }
