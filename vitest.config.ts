@@ -40,6 +40,8 @@ export default defineConfig(async () => {
             STS_RATE_LIMIT_PERIOD: '10',
             // The storage contract suite's upstreams (test/storage/upstreams/global-setup.ts) are http on 127.0.0.1.
             ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
+            // A Worker secret a secret_ref storage connection names (test/worker/connection-buckets.test.ts): s3rver's account.
+            UPSTREAM_S3RVER_KEYS: '{"accessKeyId":"S3RVER","secretAccessKey":"S3RVER"}',
           },
           ratelimits: { STS_RATE_LIMITER: { namespace_id: '1001', simple: { limit: 5, period: 10 } } },
           r2Buckets: ['STORAGE', 'STORAGE_B'],

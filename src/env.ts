@@ -10,8 +10,13 @@ export interface Env {
   MASTER_KEY: string;
   /** Bearer token for /admin/v1. */
   ADMIN_TOKEN: string;
-  /** Binding name used for buckets created through S3 CreateBucket. */
+  /** Binding name used for buckets created through S3 CreateBucket (when DEFAULT_BACKEND is unset). */
   DEFAULT_R2_BINDING?: string;
+  /**
+   * Initial default backend for S3 CreateBucket, JSON like `{"type":"s3","connection":"<id>",
+   * "bucket":"<upstream>","prefix":"<base>"}`; PUT /admin/v1/settings overrides it (adrs/0019).
+   */
+  DEFAULT_BACKEND?: string;
   /** Region answered by GetBucketLocation and accepted in credential scopes besides "auto"/"us-east-1". */
   REGION?: string;
   /** Longest validity of a presigned URL in seconds, SigV4 and SigV2 alike: 1..604800, default 604800 (7 days). */

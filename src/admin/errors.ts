@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { RegistryConflictError, RegistryNotFoundError, RegistryValidationError } from '../registry/errors';
+import { RegistryConflictError, RegistryNotFoundError, RegistryValidationError, UpstreamValidationError } from '../registry/errors';
 import { MasterKeyError } from '../secrets/envelope';
 
 /** A failure the admin API answers as `{"error":{"code","message","fields"?}}`. */
@@ -21,6 +21,7 @@ export class AdminError extends Error {
 export function toAdminError(error: unknown): AdminError {
   if (error instanceof AdminError) return error;
   if (error instanceof RegistryValidationError) return new AdminError(400, error.code, 'request failed validation', error.fields);
+  if (error instanceof UpstreamValidationError) return new AdminError(422, error.code, error.message, error.fields);
   if (error instanceof RegistryConflictError) return new AdminError(409, error.code, error.message, error.fields);
   if (error instanceof RegistryNotFoundError) return new AdminError(404, error.code, error.message);
   if (error instanceof MasterKeyError) return new AdminError(503, 'MasterKeyMisconfigured', error.message);

@@ -2,11 +2,13 @@ import { Hono } from 'hono';
 import type { Env } from '../env';
 import { requireAdminToken } from './auth';
 import { bucketRoutes } from './buckets';
+import { connectionRoutes } from './connections';
 import { AdminError, adminErrorResponse } from './errors';
 import { idpRoutes } from './idps';
 import { keyRoutes } from './keys';
 import { revocationRoutes } from './revocations';
 import { roleRoutes } from './roles';
+import { settingsRoutes } from './settings';
 
 /** /admin/v1: bearer-authenticated JSON API over the registry (contract in README, "Admin API"). */
 export function adminRoutes() {
@@ -22,6 +24,8 @@ export function adminRoutes() {
   app.route('/idps', idpRoutes());
   app.route('/roles', roleRoutes());
   app.route('/revocations', revocationRoutes());
+  app.route('/connections', connectionRoutes());
+  app.route('/settings', settingsRoutes());
   app.all('*', () => {
     throw new AdminError(404, 'NotFound', 'no such admin route');
   });

@@ -2,13 +2,17 @@ import type { Env } from '../env';
 import type { BackendConfig } from '../registry/schemas';
 import { S3Error } from '../s3/errors';
 import type { Backend } from './backend';
+import { openConnectionBackend } from '../connections/open-backend';
 import { parseAllowList } from './endpoint-guard';
 import { R2Backend } from './r2';
 import type { S3DriverConfig } from './s3/config';
 import { S3Backend } from './s3/driver';
 
-/** The storage behind a bucket, chosen by its backend config. Opening does no I/O. */
-export function openBackend(env: Env, config: BackendConfig): Backend {
+/**
+ * The storage behind a bucket, chosen by its backend config. Async: a bucket on a storage
+ * connection looks the connection up (cached) and resolves its credentials (adrs/0019).
+ */
+export async function openBackend(env: Env, config: BackendConfig): Promise<Backend> {
   switch (config.type) {
     case 'r2': {
       const binding = (env as unknown as Record<string, unknown>)[config.binding];
@@ -19,6 +23,8 @@ export function openBackend(env: Env, config: BackendConfig): Backend {
       }
       return new R2Backend(binding, config.prefix);
     }
+    case 's3':
+      return openConnectionBackend(env, config);
   }
 }
 

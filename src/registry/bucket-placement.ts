@@ -3,9 +3,11 @@ import { RegistryConflictError, RegistryValidationError } from './errors';
 import type { BackendConfig } from './schemas';
 
 /**
- * Where a bucket's objects live, and the rule that keeps two buckets apart: on one R2 binding, no
- * bucket's key prefix may contain or lie inside another's (either would let one bucket list and
- * overwrite the other's objects).
+ * Where a bucket's objects live, and the rule that keeps two buckets apart: in one storage place —
+ * an R2 binding, or an upstream bucket on a connection (adrs/0019) — no bucket's key prefix may
+ * contain or lie inside another's (either would let one bucket list and overwrite the other's
+ * objects). Places on different connections never overlap, even when they reach the same upstream
+ * bucket: the registry cannot know that two accounts or endpoints name the same storage.
  *
  * The rule is enforced inside the very statement that writes the placement (adrs/0016): each D1
  * statement runs atomically, so `INSERT … SELECT … WHERE <placement is free>` and
@@ -15,14 +17,27 @@ import type { BackendConfig } from './schemas';
 
 /** Rows of `buckets AS other` whose placement overlaps the one bound by `placementBinds`. */
 const OTHER_PREFIX = "coalesce(json_extract(other.backend, '$.prefix'), '')";
-const OVERLAPS = `other.name != ? AND json_extract(other.backend, '$.type') = 'r2' AND json_extract(other.backend, '$.binding') = ?
+/** The place a stored backend occupies, spelled as `placeOf` spells it (connection ids are UUIDs, so "/" is unambiguous). */
+const OTHER_PLACE = `CASE json_extract(other.backend, '$.type')
+  WHEN 'r2' THEN 'r2:' || json_extract(other.backend, '$.binding')
+  WHEN 's3' THEN 's3:' || json_extract(other.backend, '$.connection') || '/' || json_extract(other.backend, '$.bucket') END`;
+const OVERLAPS = `other.name != ? AND ${OTHER_PLACE} = ?
   AND (substr(?, 1, length(${OTHER_PREFIX})) = ${OTHER_PREFIX} OR substr(${OTHER_PREFIX}, 1, length(?)) = ?)`;
 
 /** SQL condition, true when `bucket` may take `backend`'s place; bind `placementBinds(bucket, backend)` for its `?`s. */
 export const PLACEMENT_IS_FREE = `NOT EXISTS (SELECT 1 FROM buckets AS other WHERE ${OVERLAPS})`;
 
 export function placementBinds(bucket: string, backend: BackendConfig): unknown[] {
-  return [bucket, backend.binding, backend.prefix, backend.prefix, backend.prefix];
+  return [bucket, placeOf(backend), backend.prefix, backend.prefix, backend.prefix];
+}
+
+function placeOf(backend: BackendConfig): string {
+  return backend.type === 'r2' ? `r2:${backend.binding}` : `s3:${backend.connection}/${backend.bucket}`;
+}
+
+/** How an admin recognises the place in a message. */
+function describePlace(backend: BackendConfig): string {
+  return backend.type === 'r2' ? backend.binding : `connection ${backend.connection} bucket "${backend.bucket}"`;
 }
 
 /** The buckets whose placement overlaps `backend` now: explains a guarded write that changed nothing. */
@@ -36,13 +51,14 @@ export async function overlappingBuckets(env: Env, bucket: string, backend: Back
 /** The loser of a placement race, or a write into an occupied place: a conflict naming the occupant. */
 export function placementConflict(bucket: string, backend: BackendConfig, occupants: string[]): RegistryConflictError {
   const names = occupants.map((name) => `"${name}"`).join(', ');
-  return new RegistryConflictError('BucketPlacementConflict', `bucket "${bucket}" cannot be placed at "${backend.prefix}" on ${backend.binding}`, {
-    'backend.prefix': [`overlaps the storage of bucket ${names} on ${backend.binding}`],
+  return new RegistryConflictError('BucketPlacementConflict', `bucket "${bucket}" cannot be placed at "${backend.prefix}" on ${describePlace(backend)}`, {
+    'backend.prefix': [`overlaps the storage of bucket ${names} on ${describePlace(backend)}`],
   });
 }
 
 /** The backend must name an R2 binding this Worker has (input validation; the environment does not change under a request). */
 export function assertBindingExists(env: Env, backend: BackendConfig): void {
+  if (backend.type !== 'r2') return;
   const binding = (env as unknown as Record<string, unknown>)[backend.binding];
   const r2 = typeof binding === 'object' && binding !== null ? (binding as Partial<Record<keyof R2Bucket, unknown>>) : null;
   if (!r2 || typeof r2.head !== 'function' || typeof r2.createMultipartUpload !== 'function') {

@@ -1,11 +1,14 @@
 import { openBackend } from '../backends/open';
 import type { Env } from '../env';
 import { audited } from './audit';
+import { checkBackend } from './backend-check';
 import { BucketCreateInput, BucketPatchInput } from './bucket-input';
 import { assertBindingExists, overlappingBuckets, PLACEMENT_IS_FREE, placementBinds, placementConflict } from './bucket-placement';
 import { RecordCache } from './cache';
 import { parseInput, RegistryConflictError, RegistryNotFoundError } from './errors';
-import { type BackendConfig, BucketConfig, BucketName } from './schemas';
+import type { SaveOptions } from './connections';
+import { BucketConfig, BucketName } from './schemas';
+import { defaultBackendFor } from './settings';
 
 interface BucketRow {
   name: string;
@@ -53,11 +56,6 @@ const bucketCache = new RecordCache<BucketConfig, BucketConfig>({
   hydrate: async (_env, bucket) => bucket,
 });
 
-/** Where buckets created without an explicit backend live: their own prefix on the default R2 binding. */
-export function defaultBackendFor(env: Env, name: string): BackendConfig {
-  return { type: 'r2', binding: env.DEFAULT_R2_BINDING || 'STORAGE', prefix: `buckets/${name}/` };
-}
-
 /** The bucket as S3 requests see it, through the cache tiers; null when it does not exist. */
 export async function getBucket(env: Env, name: string): Promise<BucketConfig | null> {
   // Names that cannot exist never reach a cache tier (KV keys are bounded; attackers choose names).
@@ -80,14 +78,16 @@ export async function listBuckets(env: Env): Promise<BucketConfig[]> {
  * Creates a bucket from admin JSON or S3 CreateBucket (`{ name }`). Throws RegistryValidationError
  * (field errors), or RegistryConflictError('BucketAlreadyExists') when the name is taken.
  */
-export async function createBucket(env: Env, input: BucketCreateInput | unknown, actor: string): Promise<BucketConfig> {
+export async function createBucket(env: Env, input: BucketCreateInput | unknown, actor: string, options: SaveOptions = { validate: true }): Promise<BucketConfig> {
   const target = typeof (input as { name?: unknown } | null)?.name === 'string' ? (input as { name: string }).name : null;
-  return audited(env, { actor, action: 'bucket.create', target }, async () => {
+  return audited(env, { actor, action: 'bucket.create', target, ...(options.validate ? {} : { detail: { validate: false } }) }, async () => {
     const fields = parseInput(BucketCreateInput, input);
+    // An explicit backend is validated (an upstream is probed); the default was when it was set.
+    if (fields.backend) await checkBackend(env, fields.backend, 'backend', options);
     const now = new Date().toISOString();
     const bucket: BucketConfig = {
       name: fields.name,
-      backend: fields.backend ?? defaultBackendFor(env, fields.name),
+      backend: fields.backend ?? (await defaultBackendFor(env, fields.name)),
       status: 'active',
       publicRead: fields.publicRead ?? false,
       publicList: fields.publicList ?? false,
@@ -129,11 +129,11 @@ async function insertPlaced(env: Env, bucket: BucketConfig): Promise<void> {
  * Applies a partial settings change; throws RegistryNotFoundError, RegistryValidationError, or
  * RegistryConflictError('BucketPlacementConflict') when a new backend overlaps another bucket's.
  */
-export async function updateBucket(env: Env, name: string, patch: BucketPatchInput | unknown, actor: string): Promise<BucketConfig> {
+export async function updateBucket(env: Env, name: string, patch: BucketPatchInput | unknown, actor: string, options: SaveOptions = { validate: true }): Promise<BucketConfig> {
   const changed = patch !== null && typeof patch === 'object' ? Object.keys(patch).slice(0, 20) : [];
-  return audited(env, { actor, action: 'bucket.update', target: name, detail: { fields: changed } }, async () => {
+  return audited(env, { actor, action: 'bucket.update', target: name, detail: { fields: changed, ...(options.validate ? {} : { validate: false }) } }, async () => {
     const fields = definedOnly(parseInput(BucketPatchInput, patch)) as BucketSettingsChange;
-    if (fields.backend) assertBindingExists(env, fields.backend);
+    if (fields.backend) await checkBackend(env, fields.backend, 'backend', options);
     return writeBucketFields(env, name, fields);
   });
 }
@@ -151,7 +151,7 @@ export async function setBucketStatus(env: Env, name: string, status: BucketConf
 export async function deleteBucket(env: Env, name: string, actor: string): Promise<void> {
   await audited(env, { actor, action: 'bucket.delete', target: name }, async () => {
     const bucket = await requireBucket(env, name);
-    const backend = openBackend(env, bucket.backend);
+    const backend = await openBackend(env, bucket.backend);
     const page = await backend.list({ prefix: '', maxKeys: 1 });
     if (page.objects.length > 0 || page.commonPrefixes.length > 0) {
       throw new RegistryConflictError('BucketNotEmpty', `bucket "${name}" is not empty`);

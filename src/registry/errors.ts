@@ -24,7 +24,10 @@ export type ConflictCode =
   | 'BucketNotEmpty'
   | 'AccessKeyAlreadyExists'
   | 'IdentityProviderAlreadyExists'
-  | 'RoleAlreadyExists';
+  | 'RoleAlreadyExists'
+  | 'ConnectionAlreadyExists'
+  /** A bucket or the default-backend setting still references the connection. */
+  | 'ConnectionInUse';
 
 /**
  * The write collides with existing state: the name is taken, the place is occupied, or the bucket
@@ -41,7 +44,19 @@ export class RegistryConflictError extends RegistryError {
   }
 }
 
-export type NotFoundCode = 'NoSuchBucket' | 'NoSuchAccessKey' | 'NoSuchIdentityProvider' | 'NoSuchRole' | 'NoSuchSession' | 'NoSuchRevocation';
+export type NotFoundCode = 'NoSuchBucket' | 'NoSuchAccessKey' | 'NoSuchIdentityProvider' | 'NoSuchRole' | 'NoSuchSession' | 'NoSuchRevocation' | 'NoSuchConnection';
+
+/**
+ * The input is well-formed but the upstream it names does not work (validate-before-save,
+ * adrs/0019): `fields` carries the upstream's reason at the field to fix.
+ */
+export class UpstreamValidationError extends RegistryError {
+  override readonly name = 'UpstreamValidationError';
+  readonly code = 'UpstreamValidationFailed';
+  constructor(readonly fields: Record<string, string[]>) {
+    super(`upstream validation failed: ${Object.values(fields).flat().join('; ')}`);
+  }
+}
 
 export class RegistryNotFoundError extends RegistryError {
   override readonly name = 'RegistryNotFoundError';

@@ -41,7 +41,17 @@ export const R2BackendConfig = z.object({
   prefix: z.string().max(512).default(''),
 });
 
-export const BackendConfig = z.discriminatedUnion('type', [R2BackendConfig]);
+/** A bucket on a storage connection (adrs/0019): an upstream bucket there, under a key prefix. */
+export const S3BackendConfig = z.object({
+  type: z.literal('s3'),
+  /** The connection's id. */
+  connection: z.string().regex(/^[0-9a-f-]{36}$/, 'a connection id'),
+  /** The bucket upstream. */
+  bucket: z.string().min(1).max(255),
+  prefix: z.string().max(512).default(''),
+});
+
+export const BackendConfig = z.discriminatedUnion('type', [R2BackendConfig, S3BackendConfig]);
 export type BackendConfig = z.infer<typeof BackendConfig>;
 
 export const BucketStatus = z.enum(['active', 'suspended']);

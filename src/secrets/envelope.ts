@@ -11,6 +11,8 @@
 /** HKDF `info` strings: one per purpose. Never reuse one for a different kind of secret. */
 export const SECRET_PURPOSE = {
   accessKeySecret: 'bucketgate/v1/access-key-secret',
+  /** A storage connection's static upstream key pair (adrs/0019), bound to the connection id. */
+  connectionCredential: 'bucketgate/v1/connection-credential',
 } as const;
 export type SecretPurpose = (typeof SECRET_PURPOSE)[keyof typeof SECRET_PURPOSE];
 

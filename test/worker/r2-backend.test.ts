@@ -27,13 +27,13 @@ async function failure(work: Promise<unknown>): Promise<{ code: string; extra: R
 }
 
 describe('openBackend', () => {
-  it('opens the R2 binding a config names', () => {
-    expect(openBackend(env, { type: 'r2', binding: 'STORAGE_B', prefix: 'x/' })).toBeInstanceOf(R2Backend);
+  it('opens the R2 binding a config names', async () => {
+    expect(await openBackend(env, { type: 'r2', binding: 'STORAGE_B', prefix: 'x/' })).toBeInstanceOf(R2Backend);
   });
 
-  it('answers a config naming a missing binding with InternalError, naming nothing internal', () => {
+  it('answers a config naming a missing binding with InternalError, naming nothing internal', async () => {
     try {
-      openBackend(env, { type: 'r2', binding: 'NOT_BOUND', prefix: '' });
+      await openBackend(env, { type: 'r2', binding: 'NOT_BOUND', prefix: '' });
       throw new Error('expected a failure');
     } catch (error) {
       expect(error).toBeInstanceOf(S3Error);

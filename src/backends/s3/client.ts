@@ -166,6 +166,14 @@ export class UpstreamClient {
     }
   }
 
+  /**
+   * One attempt, no retry, the failure returned as facts instead of thrown as the client's error:
+   * for validating a connection, whose admin needs the upstream's own code (adrs/0019).
+   */
+  async probe(call: UpstreamCall): Promise<Response | UpstreamFailure> {
+    return this.attempt(this.url(call), call);
+  }
+
   /** Reads a success body as XML, handling the 200-with-<Error> answers S3 gives for Complete and Copy. */
   async readXml(response: Response, context: FailureContext, arrayPaths: readonly string[] = []): Promise<Record<string, unknown>> {
     const bytes = await readBoundedBytes(response.body, MAX_RESULT_BODY);

@@ -1,0 +1,66 @@
+import { S3Error } from '../../s3/errors';
+import { type AllowList, checkEndpoint } from '../endpoint-guard';
+import { UpstreamClient } from './client';
+import type { S3DriverConfig } from './config';
+import type { UpstreamFailure } from './errors';
+
+/** Whether an upstream location is usable, and if not, why — in terms an operator can act on. */
+export type ProbeOutcome = { ok: true } | { ok: false; field: 'endpoint' | 'auth' | 'bucket'; reason: string };
+
+/** Probes are interactive (an admin waits): a short bound, whatever the bucket's own timeout. */
+const PROBE_TIMEOUT_MS = 10_000;
+const AUTH_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AccessDenied', 'AuthorizationHeaderMalformed']);
+
+/**
+ * Validate-before-save (adrs/0019): for a bucket (config.bucket non-empty), ListObjectsV2 with max-keys=1 under the prefix, then a HEAD of
+ * the bucket, through the driver's own client (same signing, addressing and SSRF guard as real
+ * traffic). The reason carries the upstream's status and error code, never its message, request
+ * id or host: those may name accounts, and the code is what the operator needs.
+ */
+export async function probeS3Upstream(config: S3DriverConfig, allowList: AllowList): Promise<ProbeOutcome> {
+  const checked = checkEndpoint(config.endpoint, allowList);
+  if (!checked.ok) return { ok: false, field: 'endpoint', reason: `refused by the SSRF guard (${checked.reason}): ${checked.detail}` };
+  const bounded = { ...config, timeoutMs: Math.min(config.timeoutMs ?? PROBE_TIMEOUT_MS, PROBE_TIMEOUT_MS), retries: 0 };
+  // No bucket (a connection saved without one to probe): ListBuckets on the service, path-style.
+  const client = new UpstreamClient(config.bucket === '' ? { ...bounded, pathStyle: true } : bounded, allowList);
+  const calls = config.bucket === '' ? [{ name: 'ListBuckets', method: 'GET' as const, query: [] }] : [
+    { name: 'ListObjectsV2', method: 'GET' as const, query: [['list-type', '2'], ['max-keys', '1'], ['prefix', config.prefix]] as [string, string][] },
+    { name: 'HeadBucket', method: 'HEAD' as const, query: [] },
+  ];
+  for (const call of calls) {
+    let outcome: Response | UpstreamFailure;
+    try {
+      outcome = await client.probe({ method: call.method, query: call.query, idempotent: true, context: { subject: 'bucket' } });
+    } catch (error) {
+      if (error instanceof S3Error) return { ok: false, field: 'endpoint', reason: `${call.name}: ${error.message}` };
+      throw error;
+    }
+    if (outcome instanceof Response) {
+      await outcome.body?.cancel();
+      continue;
+    }
+    return describe(call.name, outcome);
+  }
+  return { ok: true };
+}
+
+function describe(call: string, failure: UpstreamFailure): ProbeOutcome {
+  switch (failure.kind) {
+    case 'timeout':
+      return { ok: false, field: 'endpoint', reason: `${call}: the upstream did not answer within ${PROBE_TIMEOUT_MS / 1000}s` };
+    case 'unreachable':
+      return { ok: false, field: 'endpoint', reason: `${call}: the upstream is unreachable (connection refused, reset, DNS or TLS failure)` };
+    case 'redirect':
+      return { ok: false, field: 'endpoint', reason: `${call}: the upstream redirected (${failure.status}); redirects are never followed — check the endpoint, region and addressing` };
+    case 'endpoint-refused':
+      return { ok: false, field: 'endpoint', reason: `${call}: refused by the SSRF guard (${failure.reason})` };
+    case 'malformed-response':
+      return { ok: false, field: 'endpoint', reason: `${call}: the upstream's answer is not S3` };
+    case 'response': {
+      const what = `${call}: the upstream answered ${failure.status}${failure.code ? ` ${failure.code}` : ''}`;
+      if ((failure.code && AUTH_CODES.has(failure.code)) || failure.status === 401 || failure.status === 403) return { ok: false, field: 'auth', reason: what };
+      if (failure.code === 'NoSuchBucket' || failure.status === 404) return { ok: false, field: 'bucket', reason: what };
+      return { ok: false, field: 'endpoint', reason: what };
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { parseAllowList } from '../backends/endpoint-guard';
+import { S3Backend } from '../backends/s3/driver';
+import type { Env } from '../env';
+import { getLiveConnection } from '../registry/connections';
+import type { S3BackendConfig } from '../registry/schemas';
+import { S3Error } from '../s3/errors';
+import { CredentialUnavailableError, resolveCredentials } from './credentials';
+import { s3DriverConfig } from './upstream';
+import type { z } from 'zod';
+
+/**
+ * Opens a bucket stored on a connection. A connection that is not `active` answers the S3 client
+ * 503 ServiceUnavailable (retryable: the operator can resume or re-validate it) with a message that
+ * names neither the upstream nor the reason; the reason is in the admin API and the log line.
+ */
+export async function openConnectionBackend(env: Env, config: z.output<typeof S3BackendConfig>): Promise<S3Backend> {
+  const live = await getLiveConnection(env, config.connection);
+  if (!live) {
+    // The bucket names a connection that is gone: an operator error, never the client's.
+    console.error(JSON.stringify({ level: 'error', msg: 'bucket backend names a missing connection', connection: config.connection }));
+    throw new S3Error('InternalError', "The bucket's storage is not available. Please contact the administrator.");
+  }
+  if (live.connection.status !== 'active') {
+    console.warn(JSON.stringify({ level: 'warn', msg: 'bucket storage connection not active', connection: live.connection.id, status: live.connection.status }));
+    throw unavailable();
+  }
+  let credentials;
+  try {
+    credentials = await resolveCredentials(live, env);
+  } catch (error) {
+    if (!(error instanceof CredentialUnavailableError)) throw error;
+    console.warn(JSON.stringify({ level: 'warn', msg: 'bucket storage credentials unavailable', connection: live.connection.id, reason: error.message }));
+    throw unavailable();
+  }
+  return new S3Backend(s3DriverConfig(live.connection, credentials, config), parseAllowList(env.ALLOWED_UPSTREAM_HOSTS));
+}
+
+function unavailable(): S3Error {
+  return new S3Error('ServiceUnavailable', "The bucket's storage connection is not available. Please try again later or contact the administrator.");
+}
