@@ -12,7 +12,8 @@ import { S3Backend } from './s3/driver';
  * The storage behind a bucket, chosen by its backend config. Async: a bucket on a storage
  * connection looks the connection up (cached) and resolves its credentials (adrs/0019).
  */
-export async function openBackend(env: Env, config: BackendConfig): Promise<Backend> {
+/** `bucket`: the virtual bucket served — keyless federation names it as the token's `sub` (adrs/0020). */
+export async function openBackend(env: Env, config: BackendConfig, bucket?: string): Promise<Backend> {
   switch (config.type) {
     case 'r2': {
       const binding = (env as unknown as Record<string, unknown>)[config.binding];
@@ -24,7 +25,7 @@ export async function openBackend(env: Env, config: BackendConfig): Promise<Back
       return new R2Backend(binding, config.prefix);
     }
     case 's3':
-      return openConnectionBackend(env, config);
+      return openConnectionBackend(env, config, bucket);
   }
 }
 

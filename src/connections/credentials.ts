@@ -1,5 +1,10 @@
 import type { Env } from '../env';
+import { FederationError } from '../backends/s3/federated-credentials';
 import type { LiveConnection } from '../registry/connection-schemas';
+import { federatedCredentials } from '../sts/federation';
+
+/** The token audience when a federation connection names none: what AWS STS expects. */
+export const DEFAULT_FEDERATION_AUDIENCE = 'sts.amazonaws.com';
 
 /**
  * Where a connection's upstream credentials come from, one provider per auth mode (adrs/0019).
@@ -14,9 +19,18 @@ export interface ResolvedCredentials {
   expiresAt?: Date;
 }
 
+/** What the credentials are for. */
+export interface CredentialContext {
+  /**
+   * The virtual bucket served, when there is one: keyless federation names it as the token's `sub`,
+   * so an upstream role can trust one bucket. Probes have none and use `connection/<name>`.
+   */
+  subject?: string;
+}
+
 export interface CredentialProvider {
   /** null: send requests unsigned (anonymous access to a public upstream bucket). */
-  resolveCredentials(connection: LiveConnection, env: Env): Promise<ResolvedCredentials | null>;
+  resolveCredentials(connection: LiveConnection, env: Env, context: CredentialContext): Promise<ResolvedCredentials | null>;
 }
 
 /** The connection's credentials cannot be had now; `reauth` when an operator must supply new ones. */
@@ -66,13 +80,29 @@ const anonymous: CredentialProvider = {
 };
 
 /**
- * Keyless federation (AssumeRoleWithWebIdentity against the upstream's STS) is built in src/sts/
- * by its own change; until its provider is wired here, federation connections are refused.
+ * Keyless federation (adrs/0020): a token the gateway mints about the bucket, exchanged at the
+ * upstream's STS. Credentials are cached per connection and subject. A refused exchange
+ * (`auth-failed`) needs an operator; anything else is worth retrying.
  */
-export const FEDERATION_NOT_AVAILABLE = 'federation credentials are not available in this build yet';
-const federationUnavailable: CredentialProvider = {
-  async resolveCredentials() {
-    throw new CredentialUnavailableError(FEDERATION_NOT_AVAILABLE, false);
+const federation: CredentialProvider = {
+  async resolveCredentials({ connection }, env, context) {
+    const auth = connection.auth;
+    if (auth.mode !== 'federation') throw new CredentialUnavailableError('not a federation connection', true);
+    const subject = context.subject ?? `connection/${connection.name}`;
+    try {
+      const credentials = await federatedCredentials(env, {
+        connectionId: `${connection.id}/${subject}`,
+        roleArn: auth.roleArn,
+        stsEndpoint: auth.stsEndpoint,
+        audience: auth.audience ?? DEFAULT_FEDERATION_AUDIENCE,
+        sessionDuration: auth.sessionDuration,
+        subject,
+      });
+      return credentials;
+    } catch (error) {
+      if (error instanceof FederationError) throw new CredentialUnavailableError(error.message, error.kind === 'auth-failed');
+      throw error;
+    }
   },
 };
 
@@ -80,10 +110,10 @@ const federationUnavailable: CredentialProvider = {
 export const CREDENTIAL_PROVIDERS: Record<LiveConnection['connection']['auth']['mode'], CredentialProvider> = {
   static: staticKeys,
   secret_ref: secretRef,
-  federation: federationUnavailable,
+  federation,
   anonymous,
 };
 
-export function resolveCredentials(connection: LiveConnection, env: Env): Promise<ResolvedCredentials | null> {
-  return CREDENTIAL_PROVIDERS[connection.connection.auth.mode].resolveCredentials(connection, env);
+export function resolveCredentials(connection: LiveConnection, env: Env, context: CredentialContext = {}): Promise<ResolvedCredentials | null> {
+  return CREDENTIAL_PROVIDERS[connection.connection.auth.mode].resolveCredentials(connection, env, context);
 }

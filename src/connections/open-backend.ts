@@ -13,7 +13,7 @@ import type { z } from 'zod';
  * 503 ServiceUnavailable (retryable: the operator can resume or re-validate it) with a message that
  * names neither the upstream nor the reason; the reason is in the admin API and the log line.
  */
-export async function openConnectionBackend(env: Env, config: z.output<typeof S3BackendConfig>): Promise<S3Backend> {
+export async function openConnectionBackend(env: Env, config: z.output<typeof S3BackendConfig>, bucket?: string): Promise<S3Backend> {
   const live = await getLiveConnection(env, config.connection);
   if (!live) {
     // The bucket names a connection that is gone: an operator error, never the client's.
@@ -26,7 +26,7 @@ export async function openConnectionBackend(env: Env, config: z.output<typeof S3
   }
   let credentials;
   try {
-    credentials = await resolveCredentials(live, env);
+    credentials = await resolveCredentials(live, env, { subject: bucket });
   } catch (error) {
     if (!(error instanceof CredentialUnavailableError)) throw error;
     console.warn(JSON.stringify({ level: 'warn', msg: 'bucket storage credentials unavailable', connection: live.connection.id, reason: error.message }));

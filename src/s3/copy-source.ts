@@ -58,7 +58,7 @@ export async function resolveCopySource(c: S3Context): Promise<CopySource> {
   if (!authorize(c.principal, IAM_ACTION.GetObject, bucket ?? { name }, key)) throw new S3Error('AccessDenied', 'Access Denied');
   if (!bucket) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist.', { BucketName: name });
   if (bucket.status === 'suspended') throw new S3Error('AllAccessDisabled', 'All access to this bucket has been disabled.');
-  return { bucket, backend: await openBackend(c.env, bucket.backend), key };
+  return { bucket, backend: await openBackend(c.env, bucket.backend, bucket.name), key };
 }
 
 /** `x-amz-copy-source-if-*` as the plain conditional headers evaluateReadPreconditions reads. */

@@ -51,7 +51,7 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
     if (bucket && !AUTHORIZED_BY_HANDLER.has(op.action) && !authorize(principal, IAM_ACTION[op.action], bucket, op.key)) {
       throw new S3Error('AccessDenied', 'Access Denied');
     }
-    const backend = bucket ? await openBackend(env, bucket.backend) : undefined;
+    const backend = bucket ? await openBackend(env, bucket.backend, bucket.name) : undefined;
     // The bucket's real key limit is known only now; a key over it is refused before the payload is read.
     if (backend && op.key !== undefined) assertKeyFits(op.key, keyLimitFor(op.action, backend.maxKeyBytes));
     const c: S3Context = {

@@ -158,10 +158,13 @@ describe('validate before save', () => {
     expect(validated.json.lastValidation.reason).toMatch(/unreachable/);
   });
 
-  it('refuses federation until its credential exchange is available', async () => {
-    const r = await admin('POST', '/connections', s3rverConnection(uniqueName('fed'), { mode: 'federation', roleArn: 'arn:aws:iam::123456789012:role/x', stsEndpoint: inject('s3rverUrl') }));
+  it('refuses a federation connection whose exchange fails, with the reason and nothing stored', async () => {
+    // s3rver has no STS: the exchange is refused (or the issuer is unusable), never saved as working.
+    const name = uniqueName('fed');
+    const r = await admin('POST', '/connections', s3rverConnection(name, { mode: 'federation', roleArn: 'arn:aws:iam::123456789012:role/x', stsEndpoint: inject('s3rverUrl') }));
     expect(r.status, r.text).toBe(422);
-    expect(r.json.error.fields.auth[0]).toMatch(/federation credentials are not available/);
+    expect(r.json.error.fields.auth[0]).toMatch(/issuer|STS|federation|token/i);
+    expect((await admin('GET', '/connections')).json.connections.map((c: { name: string }) => c.name)).not.toContain(name);
   });
 
   it('resolves secret_ref from a Worker secret, and refuses a missing one', async () => {
