@@ -1,4 +1,4 @@
-import type { ChecksumAlgorithm } from '../auth/checksums';
+import type { ChecksumAlgorithm } from '../core/checksum-names';
 
 /** HTTP and user metadata stored with an object and returned on GET/HEAD. */
 export interface ObjectMetadata {

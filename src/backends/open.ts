@@ -1,6 +1,6 @@
 import type { Env } from '../env';
 import type { BackendConfig } from '../registry/schemas';
-import { S3Error } from '../s3/errors';
+import { S3Error } from '../core/s3-error';
 import type { Backend } from './backend';
 import { parseAllowList } from './endpoint-guard';
 import { R2Backend } from './r2';

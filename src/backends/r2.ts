@@ -1,4 +1,4 @@
-import { S3Error } from '../s3/errors';
+import { S3Error } from '../core/s3-error';
 import { resolveRange } from '../s3/range';
 import type { Backend, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from './backend';
 import { objectInfoFromR2, toR2Metadata } from './r2-metadata';

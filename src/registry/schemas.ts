@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PolicyStatement as CorePolicyStatement } from '../core/policy-types';
 
 /** S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
 export const BucketName = z
@@ -22,6 +23,9 @@ export const PolicyStatement = z.object({
   resources: z.array(PolicyResource).min(1),
 });
 export type PolicyStatement = z.infer<typeof PolicyStatement>;
+// The schema validates exactly the shape every layer reads (src/core/policy-types.ts).
+const _statementShapesAgree: [CorePolicyStatement, PolicyStatement] extends [PolicyStatement, CorePolicyStatement] ? true : never = true;
+void _statementShapesAgree;
 
 export const CorsRule = z.object({
   allowedOrigins: z.array(z.string().min(1)).min(1),

@@ -1,5 +1,5 @@
 import type { WriteConditions } from '../backends/backend';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 
 /** What a read's preconditions decide: serve it, answer 304, or answer 412 naming the failed header. */
 export type ReadPrecondition = { outcome: 'proceed' } | { outcome: 'not-modified' } | { outcome: 'failed'; condition: 'If-Match' | 'If-Unmodified-Since' };

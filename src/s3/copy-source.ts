@@ -5,7 +5,7 @@ import { getBucket } from '../registry/buckets';
 import type { BucketConfig } from '../registry/schemas';
 import { evaluateReadPreconditions } from './conditional';
 import type { S3Context } from './context';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 import { validateObjectKey } from './operation';
 import { assertNullVersionId } from './versions';
 

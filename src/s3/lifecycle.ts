@@ -12,7 +12,7 @@ import type { S3Context } from './context';
 import { corsResponseHeaders, withCorsHeaders } from './cors';
 import { dispatch } from './dispatch';
 import { withEdgeCache } from './edge-cache';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 import { assertKeyFits, keyLimitFor, parseS3Operation, type S3Operation } from './operation';
 import { guardAgainstEdgeCompression } from './no-transform';
 import { errorResponse, newRequestId, withRequestId } from './respond';

@@ -1,4 +1,4 @@
-import type { ChecksumAlgorithm } from '../auth/checksums';
+import type { ChecksumAlgorithm } from '../core/checksum-names';
 import type { ObjectInfo } from '../backends/backend';
 import type { CompletionRecord, ObjectChecksum } from '../registry/multipart-completions';
 import { type Checksums, findObjectChecksums, recordObjectChecksums } from '../registry/object-checksums';

@@ -1,7 +1,7 @@
-import { CHECKSUM_ALGORITHMS } from '../auth/checksums';
+import { CHECKSUM_ALGORITHMS } from '../core/checksum-names';
 import type { Principal } from '../auth/principal';
 import type { ObjectInfo, ObjectMetadata } from '../backends/backend';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 import { contentRange, type ResolvedRange } from './range';
 
 const USER_METADATA_PREFIX = 'x-amz-meta-';

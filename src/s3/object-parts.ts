@@ -1,7 +1,7 @@
 import type { ObjectInfo } from '../backends/backend';
 import { type CompletionRecord, findObjectLayout, type ObjectPart } from '../registry/multipart-completions';
 import { bucketOf, keyOf, type S3Context } from './context';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 import { partNumberOf } from './handlers/multipart';
 import type { ResolvedRange } from './range';
 

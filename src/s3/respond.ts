@@ -1,4 +1,5 @@
-import { isS3Error, S3Error } from './errors';
+import { log } from '../core/log';
+import { isS3Error, S3Error } from '../core/s3-error';
 import { buildXml, xmlHeaders } from './xml';
 
 /** S3-style request id: 16 upper-case hex characters. */
@@ -36,6 +37,6 @@ export function errorResponse(error: unknown, resource: string, requestId: strin
 }
 
 function internalError(error: unknown, requestId: string): S3Error {
-  console.error(JSON.stringify({ level: 'error', requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }));
+  log.error('unexpected failure', { requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
   return new S3Error('InternalError', 'We encountered an internal error. Please try again.');
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ObjectMetadata } from '../../src/backends/backend';
 import { openBackend } from '../../src/backends/open';
 import { R2Backend } from '../../src/backends/r2';
-import { S3Error } from '../../src/s3/errors';
+import { S3Error } from '../../src/core/s3-error';
 
 const noMetadata: ObjectMetadata = { user: {} };
 

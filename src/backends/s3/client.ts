@@ -1,6 +1,6 @@
 import { AwsClient } from 'aws4fetch';
-import { readBoundedBytes } from '../../lib/bounded-body';
-import { S3Error } from '../../s3/errors';
+import { readBoundedBytes } from '../../core/bounded-body';
+import { S3Error } from '../../core/s3-error';
 import { parseXml } from '../../s3/request-xml';
 import { type AllowList, checkEndpoint } from '../endpoint-guard';
 import { DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, DEFAULT_TIMEOUT_MS, type S3DriverConfig } from './config';

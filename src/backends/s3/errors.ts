@@ -1,4 +1,4 @@
-import { S3Error, type S3ErrorCode } from '../../s3/errors';
+import { S3Error, type S3ErrorCode } from '../../core/s3-error';
 import type { EndpointRefusal } from '../endpoint-guard';
 
 /** What went wrong talking to the upstream, reduced to facts that name nothing upstream-specific. */

@@ -1,4 +1,4 @@
-import { isS3Error, S3Error } from '../../s3/errors';
+import { isS3Error, S3Error } from '../../core/s3-error';
 import type { ByteRange, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from '../backend';
 import { buildXml } from '../../s3/xml';
 import type { Upstream } from './client';

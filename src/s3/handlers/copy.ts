@@ -4,7 +4,7 @@ import { assertObjectAcl } from '../canned-acl';
 import { copyObjectData, copyPartData } from '../copy-engine';
 import { openCopySource, resolveCopySource } from '../copy-source';
 import { bucketOf, keyOf, type S3Handler } from '../context';
-import { isS3Error, S3Error } from '../errors';
+import { isS3Error, S3Error } from '../../core/s3-error';
 import { metadataFromRequest } from '../object-headers';
 import { MAX_SINGLE_UPLOAD_BYTES } from '../payload';
 import { S3_XMLNS, xmlResponse } from '../xml';

@@ -2,7 +2,7 @@ import type { ObjectInfo } from '../../backends/backend';
 import { assertObjectAcl } from '../canned-acl';
 import { evaluateReadPreconditions, writeConditionsFrom } from '../conditional';
 import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
-import { isS3Error, S3Error } from '../errors';
+import { isS3Error, S3Error } from '../../core/s3-error';
 import { metadataFromRequest, objectHeaders, responseOverrides, validatorHeaders } from '../object-headers';
 import { checksumHeaders, requestPayload, writeFromBody } from '../payload';
 import { parseRangeHeader, resolveRange } from '../range';

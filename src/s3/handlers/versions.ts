@@ -1,5 +1,5 @@
 import { bucketOf, type S3Handler } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../core/s3-error';
 import { bucketOwner } from '../owner';
 import { assertNullVersionId, NULL_VERSION_ID } from '../versions';
 import { S3_XMLNS, xmlResponse } from '../xml';

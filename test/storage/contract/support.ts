@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Backend, ObjectMetadata } from '../../../src/backends/backend';
-import { S3Error } from '../../../src/s3/errors';
+import { S3Error } from '../../../src/core/s3-error';
 
 export const noMetadata: ObjectMetadata = { user: {} };
 
