@@ -1,4 +1,4 @@
-import { openBackend } from '../backends/open';
+import { openBackend } from '../storage/drivers';
 import type { Env } from '../env';
 import { audited } from './audit';
 import { BucketCreateInput, BucketPatchInput } from './bucket-input';
@@ -151,7 +151,7 @@ export async function setBucketStatus(env: Env, name: string, status: BucketConf
 export async function deleteBucket(env: Env, name: string, actor: string): Promise<void> {
   await audited(env, { actor, action: 'bucket.delete', target: name }, async () => {
     const bucket = await requireBucket(env, name);
-    const backend = openBackend(env, bucket.backend);
+    const backend = await openBackend(env, bucket.backend);
     const page = await backend.list({ prefix: '', maxKeys: 1 });
     if (page.objects.length > 0 || page.commonPrefixes.length > 0) {
       throw new RegistryConflictError('BucketNotEmpty', `bucket "${name}" is not empty`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PolicyStatement as CorePolicyStatement } from '../core/policy-types';
+import { BackendConfig as StorageBackendConfig } from '../storage/drivers';
 
 /** S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
 export const BucketName = z
@@ -36,17 +37,9 @@ export const CorsRule = z.object({
 });
 export type CorsRule = z.infer<typeof CorsRule>;
 
-/** Where a virtual bucket's objects live. One variant per backend; secrets are never inline. */
-export const R2BackendConfig = z.object({
-  type: z.literal('r2'),
-  /** Name of the R2 binding in wrangler.toml. */
-  binding: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an R2 binding name like STORAGE'),
-  /** Key prefix inside the R2 bucket, so several virtual buckets can share one. */
-  prefix: z.string().max(512).default(''),
-});
-
-export const BackendConfig = z.discriminatedUnion('type', [R2BackendConfig]);
-export type BackendConfig = z.infer<typeof BackendConfig>;
+/** Where a virtual bucket's objects live: the union of the storage drivers' config schemas. Secrets are never inline. */
+export const BackendConfig = StorageBackendConfig;
+export type BackendConfig = StorageBackendConfig;
 
 export const BucketStatus = z.enum(['active', 'suspended']);
 

@@ -1,4 +1,4 @@
-import type { WriteConditions } from '../backends/backend';
+import type { WriteConditions } from '../storage/backend';
 import { S3Error } from '../core/s3-error';
 
 /** What a read's preconditions decide: serve it, answer 304, or answer 412 naming the failed header. */

@@ -1,6 +1,6 @@
 import { authorize, IAM_ACTION } from '../auth/authorize';
-import type { Backend, ByteRange, ObjectBody } from '../backends/backend';
-import { openBackend } from '../backends/open';
+import type { Backend, ByteRange, ObjectBody } from '../storage/backend';
+import { openBackend } from '../storage/drivers';
 import { getBucket } from '../registry/buckets';
 import type { BucketConfig } from '../registry/schemas';
 import { evaluateReadPreconditions } from './conditional';
@@ -58,7 +58,7 @@ export async function resolveCopySource(c: S3Context): Promise<CopySource> {
   if (!authorize(c.principal, IAM_ACTION.GetObject, bucket ?? { name }, key)) throw new S3Error('AccessDenied', 'Access Denied');
   if (!bucket) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist.', { BucketName: name });
   if (bucket.status === 'suspended') throw new S3Error('AllAccessDisabled', 'All access to this bucket has been disabled.');
-  return { bucket, backend: openBackend(c.env, bucket.backend), key };
+  return { bucket, backend: await openBackend(c.env, bucket.backend), key };
 }
 
 /** `x-amz-copy-source-if-*` as the plain conditional headers evaluateReadPreconditions reads. */

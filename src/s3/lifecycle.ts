@@ -3,7 +3,7 @@ import { identify } from '../auth/identify';
 import { maxPresignedExpiresSeconds } from '../auth/presigned-expiry';
 import type { RequestBody } from '../auth/identity';
 import { ANONYMOUS, type Principal } from '../auth/principal';
-import { openBackend } from '../backends/open';
+import { openBackend } from '../storage/drivers';
 import type { Env } from '../env';
 import { getBucket } from '../registry/buckets';
 import type { BucketConfig } from '../registry/schemas';
@@ -49,7 +49,7 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
     if (bucket && !AUTHORIZED_BY_HANDLER.has(op.action) && !authorize(principal, IAM_ACTION[op.action], bucket, op.key)) {
       throw new S3Error('AccessDenied', 'Access Denied');
     }
-    const backend = bucket ? openBackend(env, bucket.backend) : undefined;
+    const backend = bucket ? await openBackend(env, bucket.backend) : undefined;
     // The bucket's real key limit is known only now; a key over it is refused before the payload is read.
     if (backend && op.key !== undefined) assertKeyFits(op.key, keyLimitFor(op.action, backend.maxKeyBytes));
     const c: S3Context = {

@@ -1,6 +1,6 @@
 import { CHECKSUM_ALGORITHMS } from '../core/checksum-names';
 import type { Principal } from '../auth/principal';
-import type { ObjectInfo, ObjectMetadata } from '../backends/backend';
+import type { ObjectInfo, ObjectMetadata } from '../storage/backend';
 import { S3Error } from '../core/s3-error';
 import { contentRange, type ResolvedRange } from './range';
 

@@ -1,4 +1,4 @@
-import type { ObjectInfo } from '../backends/backend';
+import type { ObjectInfo } from '../storage/backend';
 import { type CompletionRecord, findObjectLayout, type ObjectPart } from '../registry/multipart-completions';
 import { bucketOf, keyOf, type S3Context } from './context';
 import { S3Error } from '../core/s3-error';

@@ -1,4 +1,4 @@
-import type { ByteRange } from '../backends/backend';
+import type { ByteRange } from '../storage/backend';
 
 /** A range resolved against an object's size: always non-empty and inside the object. */
 export interface ResolvedRange {

@@ -1,11 +1,11 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
-import { parseAllowList } from '../../src/backends/endpoint-guard';
-import { openS3Backend } from '../../src/backends/open';
-import { forwardableHeaders, UpstreamClient } from '../../src/backends/s3/client';
-import type { S3DriverConfig } from '../../src/backends/s3/config';
-import { S3Backend } from '../../src/backends/s3/driver';
-import { translateUpstreamFailure } from '../../src/backends/s3/errors';
+import { parseAllowList } from '../../src/storage/endpoint-guard';
+import { openS3Backend } from '../../src/storage/drivers';
+import { forwardableHeaders, UpstreamClient } from '../../src/storage/s3/client';
+import type { S3DriverConfig } from '../../src/storage/s3/config';
+import { S3Backend } from '../../src/storage/s3/backend';
+import { translateUpstreamFailure } from '../../src/storage/s3/errors';
 import { noMetadata, s3Failure, stream } from './contract/support';
 import './contract/provided';
 

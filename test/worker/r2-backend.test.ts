@@ -1,9 +1,10 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { ObjectMetadata } from '../../src/backends/backend';
-import { openBackend } from '../../src/backends/open';
-import { R2Backend } from '../../src/backends/r2';
+import type { ObjectMetadata } from '../../src/storage/backend';
+import { openBackend } from '../../src/storage/drivers';
+import { R2Backend } from '../../src/storage/r2/backend';
 import { S3Error } from '../../src/core/s3-error';
+import { isStorageError, type StorageError } from '../../src/storage/errors';
 
 const noMetadata: ObjectMetadata = { user: {} };
 
@@ -27,19 +28,17 @@ async function failure(work: Promise<unknown>): Promise<{ code: string; extra: R
 }
 
 describe('openBackend', () => {
-  it('opens the R2 binding a config names', () => {
-    expect(openBackend(env, { type: 'r2', binding: 'STORAGE_B', prefix: 'x/' })).toBeInstanceOf(R2Backend);
+  it('opens the R2 binding a config names', async () => {
+    expect(await openBackend(env, { type: 'r2', binding: 'STORAGE_B', prefix: 'x/' })).toBeInstanceOf(R2Backend);
   });
 
-  it('answers a config naming a missing binding with InternalError, naming nothing internal', () => {
-    try {
-      openBackend(env, { type: 'r2', binding: 'NOT_BOUND', prefix: '' });
-      throw new Error('expected a failure');
-    } catch (error) {
-      expect(error).toBeInstanceOf(S3Error);
-      expect((error as S3Error).code).toBe('InternalError');
-      expect((error as S3Error).message).not.toContain('NOT_BOUND');
-    }
+  it('refuses a config naming a missing binding as misconfigured, naming nothing internal', async () => {
+    const error = await openBackend(env, { type: 'r2', binding: 'NOT_BOUND', prefix: '' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isStorageError(error, 'misconfigured')).toBe(true);
+    expect((error as StorageError).message).not.toContain('NOT_BOUND');
   });
 });
 

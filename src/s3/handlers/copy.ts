@@ -1,4 +1,4 @@
-import type { ByteRange, ObjectMetadata } from '../../backends/backend';
+import type { ByteRange, ObjectMetadata } from '../../storage/backend';
 import { recordPart } from '../../registry/multipart';
 import { assertObjectAcl } from '../canned-acl';
 import { copyObjectData, copyPartData } from '../copy-engine';

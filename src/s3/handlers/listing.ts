@@ -1,4 +1,4 @@
-import type { ListPage } from '../../backends/backend';
+import type { ListPage } from '../../storage/backend';
 import { bucketOf, type S3Handler } from '../context';
 import { compareNames, decodeContinuationToken, encodeContinuationToken, type NameEncoder, nameEncoder, parseMaxEntries } from '../list-params';
 import { bucketOwner } from '../owner';

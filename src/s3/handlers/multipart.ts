@@ -1,5 +1,5 @@
 import { principalId } from '../../auth/principal';
-import type { Backend, WriteConditions } from '../../backends/backend';
+import type { Backend, WriteConditions } from '../../storage/backend';
 import { deleteUpload, listPartRecords, type PartRecord, recordPart, recordUpload, type UploadRecord } from '../../registry/multipart';
 import { type CompletionRecord, findCompletion, recordCompletion } from '../../registry/multipart-completions';
 import type { ChecksumAlgorithm } from '../../core/checksum-names';

@@ -1,4 +1,4 @@
-import type { ObjectInfo } from '../../backends/backend';
+import type { ObjectInfo } from '../../storage/backend';
 import { assertObjectAcl } from '../canned-acl';
 import { evaluateReadPreconditions, writeConditionsFrom } from '../conditional';
 import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend, ByteRange, ObjectMetadata } from '../../../src/backends/backend';
+import type { Backend, ByteRange, ObjectMetadata } from '../../../src/storage/backend';
 import { bytes, failingStream, md5Hex, noMetadata, pattern, put, read, s3Failure, stream, text } from './support';
 
 /**

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { inject } from 'vitest';
-import { openS3Backend } from '../../../src/backends/open';
+import { openS3Backend } from '../../../src/storage/drivers';
 import { runBackendContract } from './backend-contract';
 import './provided';
 

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Backend, ObjectMetadata } from '../../../src/backends/backend';
+import type { Backend, ObjectMetadata } from '../../../src/storage/backend';
 import { S3Error } from '../../../src/core/s3-error';
 
 export const noMetadata: ObjectMetadata = { user: {} };

@@ -1,7 +1,7 @@
-import { S3Error } from '../core/s3-error';
-import { resolveRange } from '../s3/range';
-import type { Backend, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from './backend';
-import { objectInfoFromR2, toR2Metadata } from './r2-metadata';
+import { S3Error } from '../../core/s3-error';
+import { resolveRange } from '../../s3/range';
+import type { Backend, Capabilities, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from '../backend';
+import { objectInfoFromR2, toR2Metadata } from './metadata';
 
 /** R2's `v4code`s for the failures a client should hear about (the rest stay InternalError). */
 const R2_ERRORS: Record<number, () => S3Error> = {
@@ -20,6 +20,24 @@ const R2_INVALID_RANGE = 10039;
 const R2_INVALID_ARGUMENT = 10029;
 /** R2's key limit, in UTF-8 bytes, counting the bucket's prefix. */
 const R2_MAX_KEY_BYTES = 1024;
+/**
+ * R2 conditions puts atomically (`onlyIf`), but `R2MultipartUpload.complete(parts)` takes no
+ * conditions at all, so a conditional CompleteMultipartUpload cannot be honoured atomically.
+ * Limits: https://developers.cloudflare.com/r2/platform/limits/ (5 GiB parts, 5 TiB objects).
+ */
+const R2_CAPABILITIES: Capabilities = {
+  atomicConditionalWrite: true,
+  atomicConditionalComplete: false,
+  nativeMultipart: true,
+  uniformPartSizes: true,
+  serverSideCopy: 'none',
+  md5ETags: true,
+  userMetadata: true,
+  maxObjectSize: 5 * 1024 ** 4 - 5 * 1024 ** 3,
+  maxPartSize: 5 * 1024 ** 3 - 5 * 1024 ** 2,
+  rangedReads: true,
+  nativeDelimiter: true,
+};
 /** R2.delete takes at most this many keys per call. */
 const DELETE_BATCH = 1000;
 
@@ -97,6 +115,7 @@ function isGroup(query: ListQuery): boolean {
  * multipart ledger answers.
  */
 export class R2Backend implements Backend {
+  readonly capabilities: Capabilities = R2_CAPABILITIES;
   readonly maxKeyBytes: number;
 
   constructor(
