@@ -3,7 +3,7 @@ import { type CompletionRecord, findObjectLayout, type ObjectPart } from '../reg
 import { bucketOf, keyOf, type S3Context } from './context';
 import { S3Error } from '../core/s3-error';
 import { partNumberOf } from './handlers/multipart';
-import type { ResolvedRange } from './range';
+import type { ResolvedRange } from '../storage/emulate/range';
 
 /**
  * What the gateway knows of a stored object's parts. The part count is in a multipart ETag

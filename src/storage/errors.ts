@@ -14,6 +14,8 @@ export type StorageErrorKind =
   | 'entity-too-large'
   | 'metadata-too-large'
   | 'invalid-key'
+  /** A list cursor (continuation token) the store does not recognise. */
+  | 'invalid-cursor'
   | 'throttled'
   | 'unavailable'
   | 'timeout'

@@ -1,4 +1,5 @@
 import type { ByteRange, ObjectMetadata } from '../../storage/backend';
+import { asS3Error } from '../storage-errors';
 import { recordPart } from '../../registry/multipart';
 import { assertObjectAcl } from '../canned-acl';
 import { copyObjectData, copyPartData } from '../copy-engine';
@@ -125,7 +126,8 @@ async function openRange(source: Parameters<typeof openCopySource>[0], headers: 
       throw rangeNotInSource(opened.size, requested);
     }
     return opened;
-  } catch (error) {
+  } catch (failure) {
+    const error = asS3Error(failure);
     if (isS3Error(error) && error.code === 'InvalidRange') throw rangeNotInSource(error.extra.ActualObjectSize ?? 'unknown', requested);
     throw error;
   }

@@ -1,4 +1,5 @@
-import { S3Error, type S3ErrorCode } from '../../core/s3-error';
+import { log } from '../../core/log';
+import { StorageError, type StorageErrorKind } from '../errors';
 import type { EndpointRefusal } from '../endpoint-guard';
 
 /** What went wrong talking to the upstream, reduced to facts that name nothing upstream-specific. */
@@ -22,50 +23,25 @@ export interface FailureContext {
   condition?: 'If-Match' | 'If-None-Match';
 }
 
-const MESSAGES: Partial<Record<S3ErrorCode, string>> = {
-  NoSuchKey: 'The specified key does not exist.',
-  NoSuchUpload: 'The specified multipart upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
-  InvalidPart: "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
-  InvalidPartOrder: 'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
-  EntityTooSmall: 'Your proposed upload is smaller than the minimum allowed object size.',
-  EntityTooLarge: 'Your proposed upload exceeds the maximum allowed object size.',
-  InvalidRange: 'The requested range is not satisfiable',
-  PreconditionFailed: 'At least one of the pre-conditions you specified did not hold',
-  MetadataTooLarge: 'Your metadata headers exceed the maximum allowed metadata size.',
-  KeyTooLongError: 'Your key is too long.',
-  BadDigest: 'The Content-MD5 or checksum value that you specified did not match what the server received.',
-  InvalidDigest: 'The Content-MD5 or checksum value that you specified is not valid.',
-  InvalidArgument: "The bucket's storage refused an argument of this request.",
-  InvalidRequest: "The bucket's storage refused this request.",
-  NotImplemented: "The bucket's storage does not implement this operation.",
-  AccessDenied: "The bucket's storage denied access.",
-  SlowDown: 'Please reduce your request rate.',
-  ServiceUnavailable: "The bucket's storage is unavailable. Please try again.",
-  InternalError: 'We encountered an internal error. Please try again.',
+/** Upstream S3 codes and the storage failure each one is. Codes not here (and not the operator's) are 'internal'. */
+const KIND_OF_CODE: Record<string, StorageErrorKind> = {
+  NoSuchKey: 'not-found',
+  NoSuchUpload: 'no-such-upload',
+  InvalidPart: 'invalid-part',
+  InvalidPartOrder: 'invalid-part-order',
+  EntityTooSmall: 'entity-too-small',
+  EntityTooLarge: 'entity-too-large',
+  InvalidRange: 'invalid-range',
+  PreconditionFailed: 'precondition-failed',
+  MetadataTooLarge: 'metadata-too-large',
+  KeyTooLongError: 'invalid-key',
+  NotImplemented: 'not-implemented',
+  AccessDenied: 'auth-failed',
+  SlowDown: 'throttled',
+  ServiceUnavailable: 'unavailable',
+  ConditionalRequestConflict: 'conflict',
+  OperationAborted: 'conflict',
 };
-
-/** Upstream codes a client should hear under the same name (with the gateway's own message). */
-const SAME_CODE = new Set<string>([
-  'NoSuchKey',
-  'NoSuchUpload',
-  'InvalidPart',
-  'InvalidPartOrder',
-  'EntityTooSmall',
-  'EntityTooLarge',
-  'InvalidRange',
-  'PreconditionFailed',
-  'MetadataTooLarge',
-  'KeyTooLongError',
-  'BadDigest',
-  'InvalidDigest',
-  'InvalidArgument',
-  'InvalidRequest',
-  'NotImplemented',
-  'AccessDenied',
-  'SlowDown',
-  'ServiceUnavailable',
-  'InternalError',
-]);
 
 /** Upstream codes that describe the gateway's own configuration or credentials, never the client's request. */
 const OPERATOR_CODES = new Set<string>([
@@ -84,58 +60,46 @@ const OPERATOR_CODES = new Set<string>([
 ]);
 
 /**
- * THE translation from an upstream failure to the error the client sees — the only place the driver
- * decides this. Messages are the gateway's own: an upstream's message, resource, host id or request
- * id may name its host, bucket, keys or account, so none of it is passed on. What the operator needs
- * to diagnose (status, upstream code, refusal reason) is logged, still without hosts or keys.
+ * THE translation from an upstream failure to a StorageError — the only place the driver decides
+ * this. Nothing of the upstream's answer is passed on: its message, resource, host id or request id
+ * may name its host, bucket, keys or account. What the operator needs to diagnose (status, upstream
+ * code, refusal reason) is logged, still without hosts or keys.
  */
-export function translateUpstreamFailure(failure: UpstreamFailure, context: FailureContext): S3Error {
-  const code = gatewayCode(failure, context);
-  if (code === 'InternalError' || failure.kind === 'endpoint-refused') {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'upstream storage failure', ...failure }));
+export function translateUpstreamFailure(failure: UpstreamFailure, context: FailureContext): StorageError {
+  const kind = storageKind(failure, context);
+  if (kind === 'internal' || kind === 'misconfigured') log.warn('upstream storage failure', { ...failure });
+  if (kind === 'invalid-range' && failure.kind === 'response' && failure.actualObjectSize) {
+    return new StorageError(kind, '', { actualObjectSize: Number(failure.actualObjectSize) });
   }
-  const extra: Record<string, string> = {};
-  if (code === 'InvalidRange' && failure.kind === 'response' && failure.actualObjectSize) extra.ActualObjectSize = failure.actualObjectSize;
-  if (code === 'PreconditionFailed' && context.condition) extra.Condition = context.condition;
-  const message = operatorMessage(failure) ?? MESSAGES[code] ?? MESSAGES.InternalError!;
-  return new S3Error(code, message, extra);
+  if (kind === 'precondition-failed') return new StorageError(kind, '', context.condition ? { condition: context.condition } : {});
+  return new StorageError(kind);
 }
 
-function gatewayCode(failure: UpstreamFailure, context: FailureContext): S3ErrorCode {
+function storageKind(failure: UpstreamFailure, context: FailureContext): StorageErrorKind {
   switch (failure.kind) {
     case 'timeout':
+      return 'timeout';
     case 'unreachable':
-      return 'ServiceUnavailable';
+      return 'unavailable';
     case 'redirect':
     case 'endpoint-refused':
+      return 'misconfigured';
     case 'malformed-response':
-      return 'InternalError';
+      return 'internal';
     case 'response':
       break;
   }
   const { status, code } = failure;
-  if (code === 'ConditionalRequestConflict' || code === 'OperationAborted') return 'ServiceUnavailable';
-  if (code !== undefined && OPERATOR_CODES.has(code)) return 'InternalError';
-  if (code === 'NoSuchKey' && context.subject === 'upload') return 'NoSuchUpload';
-  if (code !== undefined && SAME_CODE.has(code)) return code as S3ErrorCode;
-  // No (known) code: HEAD answers have no body, and some stores send bare statuses.
-  if (status === 404) return context.subject === 'upload' ? 'NoSuchUpload' : context.subject === 'bucket' ? 'InternalError' : 'NoSuchKey';
-  if (status === 412) return 'PreconditionFailed';
-  if (status === 416) return 'InvalidRange';
-  if (status === 403) return 'AccessDenied';
-  if (status === 429) return 'SlowDown';
-  if (status === 503) return 'ServiceUnavailable';
-  return 'InternalError';
-}
-
-/** Failures that are the deployment's configuration: say so, still naming nothing. */
-function operatorMessage(failure: UpstreamFailure): string | undefined {
-  if (failure.kind === 'endpoint-refused' || failure.kind === 'redirect') {
-    return "The bucket's storage endpoint is not usable. Please contact the administrator.";
-  }
-  if (failure.kind === 'response' && failure.code !== undefined && OPERATOR_CODES.has(failure.code)) {
-    return "The bucket's storage refused the gateway's configuration or credentials. Please contact the administrator.";
-  }
-  if (failure.kind === 'timeout') return "The bucket's storage did not answer in time. Please try again.";
-  return undefined;
+  if (code !== undefined && OPERATOR_CODES.has(code)) return 'misconfigured';
+  if (code === 'NoSuchKey' && context.subject === 'upload') return 'no-such-upload';
+  if (code !== undefined && KIND_OF_CODE[code]) return KIND_OF_CODE[code];
+  if (code !== undefined) return 'internal';
+  // No code: HEAD answers have no body, and some stores send bare statuses.
+  if (status === 404) return context.subject === 'upload' ? 'no-such-upload' : context.subject === 'bucket' ? 'misconfigured' : 'not-found';
+  if (status === 412) return 'precondition-failed';
+  if (status === 416) return 'invalid-range';
+  if (status === 403) return 'auth-failed';
+  if (status === 429) return 'throttled';
+  if (status === 503) return 'unavailable';
+  return 'internal';
 }

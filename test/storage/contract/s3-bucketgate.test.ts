@@ -16,6 +16,8 @@ runBackendContract(
         bucket: upstream.bucket,
         prefix: `contract/${label}-${crypto.randomUUID().slice(0, 8)}/`,
         pathStyle: true,
+        // The upstream gateway applies PutObject conditions atomically (R2's onlyIf).
+        conditionalWrites: true,
         credentials: { accessKeyId: upstream.accessKeyId, secretAccessKey: upstream.secretAccessKey },
       });
     },
