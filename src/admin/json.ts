@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { Env } from '../env';
-import { releaseBody } from '../lib/release-body';
+import { releaseBody } from '../core/release-body';
 import { recordAudit } from '../registry/audit';
 import { AdminError } from './errors';
 

@@ -4,9 +4,7 @@
  * native crypto.DigestStream; the CRCs are table-driven here (a few lines each, no dependency).
  */
 
-export type ChecksumAlgorithm = 'crc32' | 'crc32c' | 'sha1' | 'sha256' | 'crc64nvme';
-
-export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'];
+import type { ChecksumAlgorithm } from '../core/checksum-names';
 
 /** Digest length in bytes, to validate a client-supplied base64 value before trusting it. */
 export const CHECKSUM_BYTES: Record<ChecksumAlgorithm | 'md5', number> = {
@@ -17,10 +15,6 @@ export const CHECKSUM_BYTES: Record<ChecksumAlgorithm | 'md5', number> = {
   sha256: 32,
   md5: 16,
 };
-
-export function isChecksumAlgorithm(name: string): name is ChecksumAlgorithm {
-  return (CHECKSUM_ALGORITHMS as readonly string[]).includes(name);
-}
 
 export interface Hasher {
   update(bytes: Uint8Array): Promise<void>;

@@ -1,4 +1,4 @@
-import { S3Error } from '../s3/errors';
+import { S3Error } from '../core/s3-error';
 import { toHex } from './checksums';
 import { chunkStringToSign, EMPTY_SHA256, hmacHex, sha256Hex, signaturesEqual, trailerStringToSign } from './sigv4';
 import { stageTransformStream, type Stage } from './stage';

@@ -1,4 +1,4 @@
-import type { ChecksumAlgorithm } from './checksums';
+import type { ChecksumAlgorithm } from '../core/checksum-names';
 
 /**
  * CRC of a concatenation from the CRCs of its pieces, as S3's FULL_OBJECT multipart checksums

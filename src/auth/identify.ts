@@ -1,4 +1,4 @@
-import { S3Error } from '../s3/errors';
+import { S3Error } from '../core/s3-error';
 import type { CredentialStore, Identity } from './identity';
 import { parseContentSha256, requestBody, type PayloadMode } from './payload';
 import { ANONYMOUS, type Principal } from './principal';

@@ -1,5 +1,5 @@
-import type { S3Error } from '../s3/errors';
-import type { ChecksumAlgorithm } from './checksums';
+import type { S3Error } from '../core/s3-error';
+import type { ChecksumAlgorithm } from '../core/checksum-names';
 import type { Principal } from './principal';
 
 /**

@@ -1,16 +1,7 @@
-import { S3Error } from '../s3/errors';
+import { S3Error } from '../core/s3-error';
 import { awsChunkedStage, type ChunkSigning } from './chunked';
-import {
-  CHECKSUM_ALGORITHMS,
-  CHECKSUM_BYTES,
-  createHasher,
-  fromBase64,
-  isChecksumAlgorithm,
-  toBase64,
-  toHex,
-  type ChecksumAlgorithm,
-  type Hasher,
-} from './checksums';
+import { CHECKSUM_ALGORITHMS, isChecksumAlgorithm, type ChecksumAlgorithm } from '../core/checksum-names';
+import { CHECKSUM_BYTES, createHasher, fromBase64, toBase64, toHex, type Hasher } from './checksums';
 import type { RequestBody } from './identity';
 import { pullThrough, type Stage } from './stage';
 

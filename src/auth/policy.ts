@@ -1,4 +1,4 @@
-import type { PolicyStatement } from '../registry/schemas';
+import type { PolicyStatement } from '../core/policy-types';
 
 /** An IAM-style action name (`s3:GetObject`) on a resource (`bucket` or `bucket/key`). */
 export interface AccessRequest {

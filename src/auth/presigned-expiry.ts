@@ -1,4 +1,4 @@
-import { S3Error } from '../s3/errors';
+import { S3Error } from '../core/s3-error';
 
 /**
  * How long a presigned URL may stay valid, SigV4 and SigV2 alike. S3 caps SigV4's X-Amz-Expires at

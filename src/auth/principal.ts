@@ -1,4 +1,4 @@
-import type { PolicyStatement } from '../registry/schemas';
+import type { PolicyStatement } from '../core/policy-types';
 
 /**
  * Who is calling. Every non-anonymous principal carries one or more policy sets; an action is

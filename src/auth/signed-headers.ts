@@ -1,5 +1,5 @@
-import { S3Error } from '../s3/errors';
-import { CHECKSUM_ALGORITHMS } from './checksums';
+import { S3Error } from '../core/s3-error';
+import { CHECKSUM_ALGORITHMS } from '../core/checksum-names';
 
 /**
  * The signed-headers rule (ADR 0013): every `x-amz-*` header a SigV4 request carries, header-signed

@@ -1,4 +1,4 @@
-import { S3Error } from '../s3/errors';
+import { S3Error } from '../core/s3-error';
 import { toBase64 } from './checksums';
 import { DEFAULT_MAX_PRESIGNED_EXPIRES_SECONDS, requestExpired } from './presigned-expiry';
 import { redactSessionToken } from './redact';

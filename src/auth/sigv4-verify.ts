@@ -1,4 +1,4 @@
-import { S3Error, type S3ErrorCode } from '../s3/errors';
+import { S3Error, type S3ErrorCode } from '../core/s3-error';
 import { DEFAULT_MAX_PRESIGNED_EXPIRES_SECONDS, requestExpired } from './presigned-expiry';
 import { redactSessionToken } from './redact';
 import { requireSignedAmzHeaders } from './signed-headers';

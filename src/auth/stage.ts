@@ -1,4 +1,4 @@
-import { releaseBody } from '../lib/release-body';
+import { releaseBody } from '../core/release-body';
 
 /**
  * One step of the payload pipeline: sees every piece in order, may emit pieces, and has the last

@@ -1,5 +1,5 @@
 import type { Env } from '../env';
-import { FederationError } from '../backends/s3/federated-credentials';
+import { FederationError } from '../storage/s3/federated-credentials';
 import type { LiveConnection } from '../registry/connection-schemas';
 import { federatedCredentials } from '../sts/federation';
 

@@ -1,12 +1,28 @@
-import { parseAllowList } from '../backends/endpoint-guard';
-import { S3Backend } from '../backends/s3/driver';
+import { parseAllowList } from '../storage/endpoint-guard';
+import type { Backend } from '../storage/backend';
+import { DRIVERS } from '../storage/drivers';
+import { S3Backend } from '../storage/s3/backend';
 import type { Env } from '../env';
 import { getLiveConnection } from '../registry/connections';
-import type { S3BackendConfig } from '../registry/schemas';
-import { S3Error } from '../s3/errors';
+import type { BackendConfig, S3BackendConfig } from '../registry/schemas';
+import { S3Error } from '../core/s3-error';
 import { CredentialUnavailableError, resolveCredentials } from './credentials';
 import { s3DriverConfig } from './upstream';
 import type { z } from 'zod';
+
+/**
+ * The storage behind a virtual bucket, chosen by its backend config: an R2 binding directly, an
+ * S3-compatible store through its storage connection. `bucket` is the virtual bucket served —
+ * keyless federation names it as the token's `sub` (adrs/0020).
+ */
+export async function openBackend(env: Env, config: BackendConfig, bucket?: string): Promise<Backend> {
+  switch (config.type) {
+    case 'r2':
+      return DRIVERS.r2.open({ env }, config, undefined);
+    case 's3':
+      return openConnectionBackend(env, config, bucket);
+  }
+}
 
 /**
  * Opens a bucket stored on a connection. A connection that is not `active` answers the S3 client

@@ -1,4 +1,4 @@
-import { openBackend } from '../backends/open';
+import { openBackend } from '../connections/open-backend';
 import type { Env } from '../env';
 import { audited } from './audit';
 import { checkBackend } from './backend-check';

@@ -1,5 +1,5 @@
-import { checkEndpoint, parseAllowList } from '../backends/endpoint-guard';
-import type { ProbeOutcome } from '../backends/s3/probe';
+import { checkEndpoint, parseAllowList } from '../storage/endpoint-guard';
+import type { ProbeOutcome } from '../storage/s3/probe';
 import { probeConnection } from '../connections/upstream';
 import type { Env } from '../env';
 import { openSecret, SECRET_PURPOSE, sealSecret } from '../secrets/envelope';

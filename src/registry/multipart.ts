@@ -1,5 +1,5 @@
-import type { ChecksumAlgorithm } from '../auth/checksums';
-import type { ObjectMetadata } from '../backends/backend';
+import type { ChecksumAlgorithm } from '../core/checksum-names';
+import type { ObjectMetadata } from '../storage/backend';
 import type { Env } from '../env';
 
 /**

@@ -1,4 +1,4 @@
-import type { ChecksumAlgorithm } from '../auth/checksums';
+import type { ChecksumAlgorithm } from '../core/checksum-names';
 import type { Env } from '../env';
 
 /**

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { PolicyStatement as CorePolicyStatement } from '../core/policy-types';
+import { R2BackendConfig } from '../storage/r2/driver';
 
 /** S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
 export const BucketName = z
@@ -22,6 +24,9 @@ export const PolicyStatement = z.object({
   resources: z.array(PolicyResource).min(1),
 });
 export type PolicyStatement = z.infer<typeof PolicyStatement>;
+// The schema validates exactly the shape every layer reads (src/core/policy-types.ts).
+const _statementShapesAgree: [CorePolicyStatement, PolicyStatement] extends [PolicyStatement, CorePolicyStatement] ? true : never = true;
+void _statementShapesAgree;
 
 export const CorsRule = z.object({
   allowedOrigins: z.array(z.string().min(1)).min(1),
@@ -31,15 +36,6 @@ export const CorsRule = z.object({
   maxAgeSeconds: z.number().int().min(0).max(86400).optional(),
 });
 export type CorsRule = z.infer<typeof CorsRule>;
-
-/** Where a virtual bucket's objects live. One variant per backend; secrets are never inline. */
-export const R2BackendConfig = z.object({
-  type: z.literal('r2'),
-  /** Name of the R2 binding in wrangler.toml. */
-  binding: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an R2 binding name like STORAGE'),
-  /** Key prefix inside the R2 bucket, so several virtual buckets can share one. */
-  prefix: z.string().max(512).default(''),
-});
 
 /** A bucket on a storage connection (adrs/0019): an upstream bucket there, under a key prefix. */
 export const S3BackendConfig = z.object({
@@ -51,6 +47,11 @@ export const S3BackendConfig = z.object({
   prefix: z.string().max(512).default(''),
 });
 
+/**
+ * Where a virtual bucket's objects live; secrets are never inline. An R2 binding is placed
+ * directly (its driver's config); an S3-compatible store through a storage connection, whose
+ * credentials are resolved when the bucket is opened (src/connections/open-backend.ts).
+ */
 export const BackendConfig = z.discriminatedUnion('type', [R2BackendConfig, S3BackendConfig]);
 export type BackendConfig = z.infer<typeof BackendConfig>;
 

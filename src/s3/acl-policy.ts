@@ -1,5 +1,5 @@
 import { aclNotSupported, type SupportedCannedAcl } from './canned-acl';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 import { S3_XMLNS } from './xml';
 
 /**

@@ -1,5 +1,5 @@
 import type { BucketConfig } from '../registry/schemas';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 
 /**
  * Canned ACLs (adrs/0016). Access is governed by access-key policies and the bucket's public flags,

@@ -1,5 +1,6 @@
-import type { WriteConditions } from '../backends/backend';
-import { S3Error } from './errors';
+import type { Backend, WriteConditions } from '../storage/backend';
+import { isStorageError } from '../storage/errors';
+import { S3Error } from '../core/s3-error';
 
 /** What a read's preconditions decide: serve it, answer 304, or answer 412 naming the failed header. */
 export type ReadPrecondition = { outcome: 'proceed' } | { outcome: 'not-modified' } | { outcome: 'failed'; condition: 'If-Match' | 'If-Unmodified-Since' };
@@ -88,4 +89,21 @@ export function writeConditionsFrom(headers: Headers): WriteConditions | undefin
   }
   if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
   return { ifMatch, ifNoneMatch };
+}
+
+/**
+ * Runs a conditional write and, when its condition fails, answers as S3 does: If-Match on a key
+ * that does not exist is 404 NoSuchKey, any other failed condition 412 PreconditionFailed naming it.
+ * The backend only reports that the condition failed; telling the two apart is S3's rule, not its.
+ */
+export async function conditionalPut<T>(backend: Backend, key: string, conditions: WriteConditions | undefined, write: (backend: Backend) => Promise<T>): Promise<T> {
+  try {
+    return await write(backend);
+  } catch (error) {
+    if (!conditions || !isStorageError(error, 'precondition-failed')) throw error;
+    if (conditions.ifMatch !== undefined && !(await backend.head(key))) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
+    throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+      Condition: conditions.ifMatch !== undefined ? 'If-Match' : 'If-None-Match',
+    });
+  }
 }

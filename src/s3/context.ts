@@ -1,6 +1,6 @@
 import type { RequestBody } from '../auth/identity';
 import type { Principal } from '../auth/principal';
-import type { Backend } from '../backends/backend';
+import type { Backend } from '../storage/backend';
 import type { Env } from '../env';
 import type { BucketConfig } from '../registry/schemas';
 import type { S3Operation } from './operation';

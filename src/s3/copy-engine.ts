@@ -1,4 +1,4 @@
-import type { Backend, ObjectBody, ObjectInfo, ObjectMetadata } from '../backends/backend';
+import type { Backend, ObjectBody, ObjectInfo, ObjectMetadata } from '../storage/backend';
 import { md5WhileStreaming } from './md5-stream';
 
 const MiB = 1024 * 1024;

@@ -1,11 +1,11 @@
 import { authorize, IAM_ACTION } from '../auth/authorize';
-import type { Backend, ByteRange, ObjectBody } from '../backends/backend';
-import { openBackend } from '../backends/open';
+import type { Backend, ByteRange, ObjectBody } from '../storage/backend';
+import { openBackend } from '../connections/open-backend';
 import { getBucket } from '../registry/buckets';
 import type { BucketConfig } from '../registry/schemas';
 import { evaluateReadPreconditions } from './conditional';
 import type { S3Context } from './context';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 import { validateObjectKey } from './operation';
 import { assertNullVersionId } from './versions';
 

@@ -1,5 +1,5 @@
 import { CorsRule } from '../registry/schemas';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 import { elementText } from './request-xml';
 import { S3_XMLNS } from './xml';
 

@@ -1,6 +1,6 @@
 import type { S3Context, S3Handler } from './context';
 import { evaluateReadPreconditions, unquoteEtag } from './conditional';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 import { validatorHeaders } from './object-headers';
 import { parseRangeHeader } from './range';
 

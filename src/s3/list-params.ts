@@ -1,4 +1,4 @@
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 
 /** S3 returns at most this many entries per listing page, whatever the client asks for. */
 export const MAX_LIST_ENTRIES = 1000;

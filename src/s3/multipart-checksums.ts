@@ -1,8 +1,9 @@
-import { CHECKSUM_ALGORITHMS, CHECKSUM_BYTES, type ChecksumAlgorithm, createHasher, fromBase64, isChecksumAlgorithm, toBase64 } from '../auth/checksums';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, isChecksumAlgorithm } from '../core/checksum-names';
+import { CHECKSUM_BYTES, createHasher, fromBase64, toBase64 } from '../auth/checksums';
 import { combineCrcs, isCombinableCrc } from '../auth/crc-combine';
 import type { ObjectChecksum, ObjectPart } from '../registry/multipart-completions';
 import type { ChecksumType, UploadChecksum } from '../registry/multipart';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 
 /**
  * S3's multipart checksums: the algorithm and type chosen at CreateMultipartUpload, each part's

@@ -1,5 +1,5 @@
-import type { ChecksumAlgorithm } from '../auth/checksums';
-import type { ObjectInfo } from '../backends/backend';
+import type { ChecksumAlgorithm } from '../core/checksum-names';
+import type { ObjectInfo } from '../storage/backend';
 import type { CompletionRecord, ObjectChecksum } from '../registry/multipart-completions';
 import { type Checksums, findObjectChecksums, recordObjectChecksums } from '../registry/object-checksums';
 import { bucketOf, keyOf, type S3Context } from './context';

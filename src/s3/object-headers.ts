@@ -1,8 +1,9 @@
-import { CHECKSUM_ALGORITHMS } from '../auth/checksums';
+import { CHECKSUM_ALGORITHMS } from '../core/checksum-names';
 import type { Principal } from '../auth/principal';
-import type { ObjectInfo, ObjectMetadata } from '../backends/backend';
-import { S3Error } from './errors';
-import { contentRange, type ResolvedRange } from './range';
+import type { ObjectInfo, ObjectMetadata } from '../storage/backend';
+import { S3Error } from '../core/s3-error';
+import type { ResolvedRange } from '../storage/emulate/range';
+import { contentRange } from './range';
 
 const USER_METADATA_PREFIX = 'x-amz-meta-';
 /** S3 caps user-defined metadata at 2 KB: the UTF-8 bytes of every name and value. */

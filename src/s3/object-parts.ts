@@ -1,9 +1,9 @@
-import type { ObjectInfo } from '../backends/backend';
+import type { ObjectInfo } from '../storage/backend';
 import { type CompletionRecord, findObjectLayout, type ObjectPart } from '../registry/multipart-completions';
 import { bucketOf, keyOf, type S3Context } from './context';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 import { partNumberOf } from './handlers/multipart';
-import type { ResolvedRange } from './range';
+import type { ResolvedRange } from '../storage/emulate/range';
 
 /**
  * What the gateway knows of a stored object's parts. The part count is in a multipart ETag

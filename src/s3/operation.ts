@@ -1,4 +1,4 @@
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 import { assertNullVersionId } from './versions';
 
 /** The S3 operations the gateway answers. */

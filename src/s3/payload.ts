@@ -1,5 +1,5 @@
 import type { S3Context } from './context';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 
 /** S3's largest single PUT, and its largest part. */
 export const MAX_SINGLE_UPLOAD_BYTES = 5 * 1024 ** 3;

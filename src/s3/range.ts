@@ -1,10 +1,5 @@
-import type { ByteRange } from '../backends/backend';
-
-/** A range resolved against an object's size: always non-empty and inside the object. */
-export interface ResolvedRange {
-  offset: number;
-  length: number;
-}
+import type { ByteRange } from '../storage/backend';
+import type { ResolvedRange } from '../storage/emulate/range';
 
 const SINGLE_BYTE_RANGE = /^bytes=(\d*)-(\d*)$/i;
 
@@ -31,18 +26,6 @@ export function parseRangeHeader(value: string | null): ByteRange | undefined {
 function toInteger(digits: string): number {
   const n = Number(digits);
   return Number.isSafeInteger(n) ? n : Number.MAX_SAFE_INTEGER;
-}
-
-/** The bytes a range selects from an object of `size` bytes, or null when it selects none (416). */
-export function resolveRange(range: ByteRange, size: number): ResolvedRange | null {
-  if ('suffix' in range) {
-    if (range.suffix === 0 || size === 0) return null;
-    const length = Math.min(range.suffix, size);
-    return { offset: size - length, length };
-  }
-  if (range.offset >= size) return null;
-  const available = size - range.offset;
-  return { offset: range.offset, length: Math.min(range.length ?? available, available) };
 }
 
 /** `Content-Range` for a 206 answer. */

@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { readBoundedBytes } from '../lib/bounded-body';
+import { readBoundedBytes } from '../core/bounded-body';
 import type { S3Context } from './context';
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 
 /**
  * The deepest element nesting a request document may have. S3's request documents are at most

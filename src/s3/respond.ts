@@ -1,4 +1,6 @@
-import { isS3Error, S3Error } from './errors';
+import { log } from '../core/log';
+import { isS3Error, S3Error } from '../core/s3-error';
+import { asS3Error } from './storage-errors';
 import { buildXml, xmlHeaders } from './xml';
 
 /** S3-style request id: 16 upper-case hex characters. */
@@ -20,7 +22,8 @@ export function withRequestId(response: Response, requestId: string): Response {
  * Renders any failure as S3 XML. Unexpected exceptions become InternalError: their message may
  * carry upstream detail, so it is logged (without secrets) and never sent.
  */
-export function errorResponse(error: unknown, resource: string, requestId: string, method: string): Response {
+export function errorResponse(failure: unknown, resource: string, requestId: string, method: string): Response {
+  const error = asS3Error(failure);
   const e = isS3Error(error) ? error : internalError(error, requestId);
   const headers = xmlHeaders({ 'x-amz-request-id': requestId, 'x-amz-id-2': requestId });
   if (e.code === 'MethodNotAllowed') headers.set('allow', 'GET, HEAD, PUT, POST, DELETE');
@@ -36,6 +39,6 @@ export function errorResponse(error: unknown, resource: string, requestId: strin
 }
 
 function internalError(error: unknown, requestId: string): S3Error {
-  console.error(JSON.stringify({ level: 'error', requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }));
+  log.error('unexpected failure', { requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
   return new S3Error('InternalError', 'We encountered an internal error. Please try again.');
 }

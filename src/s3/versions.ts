@@ -1,4 +1,4 @@
-import { S3Error } from './errors';
+import { S3Error } from '../core/s3-error';
 
 /**
  * Buckets behind this gateway are unversioned: as in an S3 bucket that never had versioning

@@ -3,7 +3,7 @@ import { sha256Hex, SIGV4_ALGORITHM, type SignedRequest } from '../auth/sigv4';
 import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
 import { accessKeyCredentialStore } from '../registry/access-keys';
-import { isS3Error } from '../s3/errors';
+import { isS3Error } from '../core/s3-error';
 import { DEFAULT_ACCOUNT } from './assume-role-input';
 import { StsError } from './errors';
 import type { StsTrace } from './handler';

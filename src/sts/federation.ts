@@ -1,6 +1,6 @@
-import { parseAllowList } from '../backends/endpoint-guard';
-import { cachedFederatedCredentials } from '../backends/s3/federated-credentials-cache';
-import { assumeRoleWithWebIdentity, type FederatedCredentials, FederationError } from '../backends/s3/federated-credentials';
+import { parseAllowList } from '../storage/endpoint-guard';
+import { cachedFederatedCredentials } from '../storage/s3/federated-credentials-cache';
+import { assumeRoleWithWebIdentity, type FederatedCredentials, FederationError } from '../storage/s3/federated-credentials';
 import type { Env } from '../env';
 import { mintFederationToken } from './federation-token';
 import { gatewayIssuer, IssuerConfigError } from './gateway-issuer';

@@ -2,7 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import { sha256Hex } from '../auth/sigv4';
 import type { Env } from '../env';
 import type { IdentityProvider } from '../registry/sts-schemas';
-import { readBoundedBytes } from '../lib/bounded-body';
+import { readBoundedBytes } from '../core/bounded-body';
 import { StsError } from './errors';
 import { isAllowedIssuerUrl } from './issuer-url';
 

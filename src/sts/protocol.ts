@@ -1,5 +1,5 @@
 import { buildXml } from '../s3/xml';
-import { readBoundedBytes } from '../lib/bounded-body';
+import { readBoundedBytes } from '../core/bounded-body';
 import { StsError } from './errors';
 
 /**

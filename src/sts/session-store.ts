@@ -5,7 +5,7 @@ import { accessKeyCredentialStore } from '../registry/access-keys';
 import { findIdpByIssuer } from '../registry/idps';
 import { findRevocation } from '../registry/revocations';
 import { findRoleById } from '../registry/roles';
-import { S3Error } from '../s3/errors';
+import { S3Error } from '../core/s3-error';
 import { stsKeyring } from './keys';
 import { deriveSessionSecret, SessionTokenError, verifySessionToken } from './session-credentials';
 import { fillTemplates } from './templates';

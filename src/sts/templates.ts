@@ -1,4 +1,4 @@
-import type { PolicyStatement } from '../registry/schemas';
+import type { PolicyStatement } from '../core/policy-types';
 import { claimAt, scalarText, type TokenClaims } from './trust';
 
 /**

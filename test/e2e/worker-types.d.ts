@@ -1,6 +1,6 @@
 /**
  * The e2e suite type-checks with Node's types, but federation.test.ts runs gateway code (src/sts,
- * src/backends/s3) in Node. That code only *names* these Workers types in signatures it does not
+ * src/storage/s3) in Node. That code only *names* these Workers types in signatures it does not
  * use here; these declarations let it type-check without pulling the Workers type library (which
  * clashes with Node's) into the suite. WebCrypto types map to Node's own WebCrypto.
  */

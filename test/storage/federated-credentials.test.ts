@@ -1,8 +1,8 @@
 import { env, SELF } from 'cloudflare:test';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { FederationError } from '../../src/backends/s3/federated-credentials';
-import { forgetFederatedCredentials, REFRESH_AHEAD_MS } from '../../src/backends/s3/federated-credentials-cache';
+import { FederationError } from '../../src/storage/s3/federated-credentials';
+import { forgetFederatedCredentials, REFRESH_AHEAD_MS } from '../../src/storage/s3/federated-credentials-cache';
 import { federatedCredentials, type FederationOptions } from '../../src/sts/federation';
 import './contract/provided';
 

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { CredentialStore } from '../../src/auth/identity';
 import type { Principal } from '../../src/auth/principal';
-import { isS3Error, type S3ErrorCode } from '../../src/s3/errors';
+import { isS3Error, type S3ErrorCode } from '../../src/core/s3-error';
 
 /** The example credentials of the AWS S3 documentation. */
 export const DOC_KEY = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };

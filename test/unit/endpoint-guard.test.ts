@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkEndpoint, type EndpointRefusal, parseAllowList } from '../../src/backends/endpoint-guard';
+import { checkEndpoint, type EndpointRefusal, parseAllowList } from '../../src/storage/endpoint-guard';
 
 const none = parseAllowList(undefined);
 

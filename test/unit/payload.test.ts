@@ -1,6 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { CHECKSUM_ALGORITHMS, createHasher, toBase64 } from '../../src/auth/checksums';
+import { CHECKSUM_ALGORITHMS } from '../../src/core/checksum-names';
+import { createHasher, toBase64 } from '../../src/auth/checksums';
 import { identify } from '../../src/auth/identify';
 import { requestBody, type PayloadMode } from '../../src/auth/payload';
 import { signingKey } from '../../src/auth/sigv4';

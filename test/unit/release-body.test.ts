@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { pullThrough } from '../../src/auth/stage';
-import { S3Error } from '../../src/s3/errors';
-import { readBoundedBytes } from '../../src/lib/bounded-body';
-import { DRAIN_LIMIT_BYTES, releaseBody } from '../../src/lib/release-body';
+import { S3Error } from '../../src/core/s3-error';
+import { readBoundedBytes } from '../../src/core/bounded-body';
+import { DRAIN_LIMIT_BYTES, releaseBody } from '../../src/core/release-body';
 
 /** A body of `pieces` × `pieceBytes` that records how much was pulled and whether it was cancelled. */
 function recordedBody(pieces: number, pieceBytes: number) {

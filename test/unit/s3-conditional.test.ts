@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateReadPreconditions, writeConditionsFrom } from '../../src/s3/conditional';
-import { S3Error } from '../../src/s3/errors';
+import { S3Error } from '../../src/core/s3-error';
 
 const object = { etag: 'abc123', lastModified: new Date('2026-01-10T12:00:00.750Z') };
 const before = 'Sat, 10 Jan 2026 11:00:00 GMT';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCopySource } from '../../src/s3/copy-source';
-import { S3Error } from '../../src/s3/errors';
+import { S3Error } from '../../src/core/s3-error';
 import { parseCopySourceRange } from '../../src/s3/handlers/copy';
 
 function codeOf(call: () => unknown): string | undefined {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contentRange, parseRangeHeader, resolveRange } from '../../src/s3/range';
+import { contentRange, parseRangeHeader } from '../../src/s3/range';
+import { resolveRange } from '../../src/storage/emulate/range';
 
 describe('parseRangeHeader', () => {
   it.each([

@@ -1,9 +1,11 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { ObjectMetadata } from '../../src/backends/backend';
-import { openBackend } from '../../src/backends/open';
-import { R2Backend } from '../../src/backends/r2';
-import { S3Error } from '../../src/s3/errors';
+import type { ObjectMetadata } from '../../src/storage/backend';
+import { openBackend } from '../../src/connections/open-backend';
+import { R2Backend } from '../../src/storage/r2/backend';
+import { s3ErrorFromStorage } from '../../src/s3/storage-errors';
+import { listPage } from '../../src/storage/emulate/list-grouping';
+import { isStorageError, StorageError } from '../../src/storage/errors';
 
 const noMetadata: ObjectMetadata = { user: {} };
 
@@ -15,15 +17,16 @@ function stream(text: string | Uint8Array): ReadableStream<Uint8Array> {
   return new Blob([text]).stream();
 }
 
+/** What a client would hear: the driver must throw a StorageError, seen through the one S3 mapping. */
 async function failure(work: Promise<unknown>): Promise<{ code: string; extra: Record<string, string>; message: string }> {
   try {
     await work;
   } catch (error) {
-    expect(error).toBeInstanceOf(S3Error);
-    const e = error as S3Error;
+    expect(error).toBeInstanceOf(StorageError);
+    const e = s3ErrorFromStorage(error as StorageError);
     return { code: e.code, extra: e.extra, message: e.message };
   }
-  throw new Error('expected an S3Error');
+  throw new Error('expected a StorageError');
 }
 
 describe('openBackend', () => {
@@ -31,15 +34,13 @@ describe('openBackend', () => {
     expect(await openBackend(env, { type: 'r2', binding: 'STORAGE_B', prefix: 'x/' })).toBeInstanceOf(R2Backend);
   });
 
-  it('answers a config naming a missing binding with InternalError, naming nothing internal', async () => {
-    try {
-      await openBackend(env, { type: 'r2', binding: 'NOT_BOUND', prefix: '' });
-      throw new Error('expected a failure');
-    } catch (error) {
-      expect(error).toBeInstanceOf(S3Error);
-      expect((error as S3Error).code).toBe('InternalError');
-      expect((error as S3Error).message).not.toContain('NOT_BOUND');
-    }
+  it('refuses a config naming a missing binding as misconfigured, naming nothing internal', async () => {
+    const error = await openBackend(env, { type: 'r2', binding: 'NOT_BOUND', prefix: '' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isStorageError(error, 'misconfigured')).toBe(true);
+    expect((error as StorageError).message).not.toContain('NOT_BOUND');
   });
 });
 
@@ -83,7 +84,8 @@ describe('R2Backend', () => {
     const first = await r2.put('k', stream('one'), 3, noMetadata, { ifNoneMatch: '*' });
     expect((await failure(r2.put('k', stream('two'), 3, noMetadata, { ifNoneMatch: '*' }))).code).toBe('PreconditionFailed');
     expect((await failure(r2.put('k', stream('two'), 3, noMetadata, { ifMatch: 'ffffffffffffffffffffffffffffffff' }))).code).toBe('PreconditionFailed');
-    expect((await failure(r2.put('absent', stream('two'), 3, noMetadata, { ifMatch: first.etag }))).code).toBe('NoSuchKey');
+    // The driver only reports the failed condition; answering NoSuchKey for a missing key is the S3 layer's rule.
+    expect(await failure(r2.put('absent', stream('two'), 3, noMetadata, { ifMatch: first.etag }))).toMatchObject({ code: 'PreconditionFailed', extra: { Condition: 'If-Match' } });
     await expect(r2.put('k', stream('short'), 10, noMetadata)).rejects.toThrow();
     expect(await new Response((await r2.get('k'))!.body).text()).toBe('one');
   });
@@ -91,12 +93,12 @@ describe('R2Backend', () => {
   it('skips a whole common prefix when listing continues after it', async () => {
     const r2 = backend('groups');
     for (const key of ['a/1', 'a/2', 'b', 'c/1']) await r2.put(key, stream('x'), 1, noMetadata);
-    const after = await r2.list({ prefix: '', delimiter: '/', startAfter: 'a/', maxKeys: 10 });
+    const after = await listPage(r2, { prefix: '', delimiter: '/', startAfter: 'a/', maxKeys: 10 });
     expect([...after.commonPrefixes, ...after.objects.map((o) => o.key)]).toEqual(['c/', 'b']);
-    expect((await r2.list({ prefix: '', maxKeys: 0 })).objects).toEqual([]);
+    expect((await listPage(r2, { prefix: '', maxKeys: 0 })).objects).toEqual([]);
   });
 
-  it('translates R2 multipart failures into S3 errors', async () => {
+  it('translates R2 multipart failures into storage errors', async () => {
     const r2 = backend('mpu');
     expect((await failure(r2.uploadPart('k', 'no-such-upload', 1, stream('x'), 1))).code).toBe('NoSuchUpload');
     const uploadId = await r2.createMultipart('k', noMetadata);

@@ -194,14 +194,20 @@ describe('CompleteMultipartUpload checks', () => {
     expect(await sdkError(s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId })))).toMatchObject({ code: 'NoSuchUpload' });
   });
 
-  it('honours If-None-Match: * on completion', async () => {
+  it('refuses a conditional completion on R2 (no atomic conditions there) with 501, changing nothing', async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'checks/exists', Body: 'original' }));
     const id = await start('checks/exists');
     const parts = await uploadParts('checks/exists', id, [new TextEncoder().encode('replacement')]);
-    const r = await complete('checks/exists', id, completeXml(parts), { 'if-none-match': '*' });
-    expect(r.status).toBe(412);
-    expect(await errorCode(r)).toBe('PreconditionFailed');
+    const conditions: Record<string, string>[] = [{ 'if-none-match': '*' }, { 'if-match': '"0123456789abcdef0123456789abcdef"' }];
+    for (const condition of conditions) {
+      const r = await complete('checks/exists', id, completeXml(parts), condition);
+      expect(r.status).toBe(501);
+      expect(await errorCode(r)).toBe('NotImplemented');
+    }
     expect(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'checks/exists' }))).Body!.transformToString()).toBe('original');
+    // The upload is untouched: it still completes without a condition.
+    expect((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'checks/exists', UploadId: id }))).Parts).toHaveLength(1);
+    expect((await complete('checks/exists', id, completeXml(parts))).status).toBe(200);
   });
 });
 

@@ -3,7 +3,7 @@ import { updateBucket } from '../../registry/buckets';
 import { accessControlPolicyDocument, cannedAclFromPolicy } from '../acl-policy';
 import { assertObjectAclUnchanged, bucketAclOf, bucketCannedAclFromHeaders, bucketFlagsFor, cannedAclHeader, type SupportedCannedAcl } from '../canned-acl';
 import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../core/s3-error';
 import { bucketOwner } from '../owner';
 import { readOptionalRequestXml } from '../request-xml';
 import { xmlResponse } from '../xml';

@@ -1,6 +1,6 @@
 import type { CompletionRecord } from '../../registry/multipart-completions';
 import { bucketOf, keyOf, type S3Handler } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../core/s3-error';
 import { parseIntegerParam, parseMaxEntries } from '../list-params';
 import { CHECKSUM_ELEMENT, checksumElements } from '../multipart-checksums';
 import { storedChecksums } from '../object-checksums';

@@ -3,7 +3,7 @@ import { updateBucket } from '../../registry/buckets';
 import { bucketOf, type S3Handler } from '../context';
 import { evaluatePreflight } from '../cors';
 import { CORS_ARRAY_PATHS, corsConfigurationDocument, corsRulesFromDocument } from '../cors-config';
-import { S3Error } from '../errors';
+import { S3Error } from '../../core/s3-error';
 import { readRequestXml } from '../request-xml';
 import { xmlResponse } from '../xml';
 

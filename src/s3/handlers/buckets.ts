@@ -6,7 +6,7 @@ import { BucketName } from '../../registry/schemas';
 import { mayUseBucket } from '../bucket-visibility';
 import { bucketCannedAclFromHeaders, bucketFlagsFor } from '../canned-acl';
 import { bucketOf, type S3Context, type S3Handler } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../core/s3-error';
 import { decodeContinuationToken, encodeContinuationToken } from '../list-params';
 import { ownerElement } from '../owner';
 import { readOptionalRequestXml } from '../request-xml';

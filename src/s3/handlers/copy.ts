@@ -1,10 +1,11 @@
-import type { ByteRange, ObjectMetadata } from '../../backends/backend';
+import type { ByteRange, ObjectMetadata } from '../../storage/backend';
+import { asS3Error } from '../storage-errors';
 import { recordPart } from '../../registry/multipart';
 import { assertObjectAcl } from '../canned-acl';
 import { copyObjectData, copyPartData } from '../copy-engine';
 import { openCopySource, resolveCopySource } from '../copy-source';
 import { bucketOf, keyOf, type S3Handler } from '../context';
-import { isS3Error, S3Error } from '../errors';
+import { isS3Error, S3Error } from '../../core/s3-error';
 import { metadataFromRequest } from '../object-headers';
 import { MAX_SINGLE_UPLOAD_BYTES } from '../payload';
 import { S3_XMLNS, xmlResponse } from '../xml';
@@ -125,7 +126,8 @@ async function openRange(source: Parameters<typeof openCopySource>[0], headers: 
       throw rangeNotInSource(opened.size, requested);
     }
     return opened;
-  } catch (error) {
+  } catch (failure) {
+    const error = asS3Error(failure);
     if (isS3Error(error) && error.code === 'InvalidRange') throw rangeNotInSource(error.extra.ActualObjectSize ?? 'unknown', requested);
     throw error;
   }

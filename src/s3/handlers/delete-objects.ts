@@ -1,6 +1,6 @@
 import { authorize, IAM_ACTION } from '../../auth/authorize';
 import { bucketOf, type S3Handler } from '../context';
-import { isS3Error, S3Error } from '../errors';
+import { isS3Error, S3Error } from '../../core/s3-error';
 import { validateObjectKey } from '../operation';
 import { elementText, readRequestXml } from '../request-xml';
 import { S3_XMLNS, xmlResponse } from '../xml';

@@ -1,4 +1,5 @@
-import type { ListPage } from '../../backends/backend';
+import type { ListPage } from '../../storage/backend';
+import { listPage } from '../../storage/emulate/list-grouping';
 import { bucketOf, type S3Handler } from '../context';
 import { compareNames, decodeContinuationToken, encodeContinuationToken, type NameEncoder, nameEncoder, parseMaxEntries } from '../list-params';
 import { bucketOwner } from '../owner';
@@ -37,7 +38,7 @@ export const listObjectsV2: S3Handler = async (c) => {
   const token = q.get('continuation-token') || undefined;
   const cursor = token !== undefined ? decodeContinuationToken(token) : undefined;
   const startAfter = q.get('start-after') || undefined;
-  const page = await backend.list({ prefix, delimiter, maxKeys, ...(cursor !== undefined ? { cursor } : { startAfter }) });
+  const page = await listPage(backend, { prefix, delimiter, maxKeys, ...(cursor !== undefined ? { cursor } : { startAfter }) });
   const owner = q.get('fetch-owner') === 'true' ? bucketOwner(bucket) : undefined;
   return xmlResponse({
     ListBucketResult: {
@@ -67,7 +68,7 @@ export const listObjects: S3Handler = async (c) => {
   const q = c.op.query;
   const { encode, encodingType, prefix, delimiter, maxKeys } = listParams(q);
   const marker = q.get('marker') || undefined;
-  const page = await backend.list({ prefix, delimiter, maxKeys, startAfter: marker });
+  const page = await listPage(backend, { prefix, delimiter, maxKeys, startAfter: marker });
   const nextMarker = delimiter !== undefined && page.truncated ? lastName(page) : undefined;
   return xmlResponse({
     ListBucketResult: {

@@ -4,7 +4,7 @@ import { nameEncoder, parseIntegerParam, parseMaxEntries } from '../list-params'
 import { bucketOwner, ownerElement } from '../owner';
 import { CHECKSUM_ELEMENT } from '../multipart-checksums';
 import { S3_XMLNS, xmlResponse } from '../xml';
-import type { ChecksumAlgorithm } from '../../auth/checksums';
+import type { ChecksumAlgorithm } from '../../core/checksum-names';
 import { requireUpload } from './upload-lookup';
 
 /** ListParts, from the ledger: parts after part-number-marker, ascending. */

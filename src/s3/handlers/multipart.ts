@@ -1,12 +1,14 @@
 import { principalId } from '../../auth/principal';
-import type { Backend, WriteConditions } from '../../backends/backend';
+import type { Backend, WriteConditions } from '../../storage/backend';
 import { deleteUpload, listPartRecords, type PartRecord, recordPart, recordUpload, type UploadRecord } from '../../registry/multipart';
 import { type CompletionRecord, findCompletion, recordCompletion } from '../../registry/multipart-completions';
-import type { ChecksumAlgorithm } from '../../auth/checksums';
+import type { ChecksumAlgorithm } from '../../core/checksum-names';
+import { assertConditionalWriteSupported } from '../../storage/emulate/conditional';
+import { isStorageError } from '../../storage/errors';
 import { assertObjectAcl } from '../canned-acl';
 import { ifMatchHolds, unquoteEtag, writeConditionsFrom } from '../conditional';
 import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
-import { isS3Error, S3Error } from '../errors';
+import { isS3Error, S3Error } from '../../core/s3-error';
 import { md5WhileStreaming } from '../md5-stream';
 import { metadataFromRequest } from '../object-headers';
 import { checksumHeaders, requestPayload, writeFromBody } from '../payload';
@@ -149,35 +151,19 @@ function checkParts(requested: RequestedPart[], recorded: Map<number, PartRecord
   return parts;
 }
 
-/**
- * Conditional completion (If-None-Match: * / If-Match). R2 cannot condition a completion, so the
- * check runs just before it: a write racing in between is not detected.
- */
-async function checkCompletionConditions(backend: Backend, key: string, conditions: WriteConditions | undefined): Promise<void> {
-  if (!conditions) return;
-  const current = await backend.head(key);
-  if (conditions.ifMatch !== undefined && !current) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
-  const ifMatchFails = conditions.ifMatch !== undefined && current !== null && !ifMatchHolds(conditions.ifMatch, current.etag);
-  if (ifMatchFails || (conditions.ifNoneMatch !== undefined && current)) {
-    throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
-      Condition: ifMatchFails ? 'If-Match' : 'If-None-Match',
-    });
-  }
-}
-
 export const completeMultipartUpload: S3Handler = async (c) => {
   const { bucket, backend } = bucketOf(c);
   const key = keyOf(c);
   const upload = await findRequestedUpload(c);
   const requested = await requestedParts(c);
   if (!upload) return completionResponse(await retriedCompletion(c, requested));
-  const conditions = writeConditionsFrom(c.request.headers);
+  // Refused before anything is read or changed: no backend completes conditionally without doing so atomically.
+  assertConditionalWriteSupported(backend.capabilities, 'complete', writeConditionsFrom(c.request.headers));
   const recorded = new Map((await listPartRecords(c.env, bucket.name, upload.uploadId, 0, MAX_PART_NUMBER)).map((p) => [p.partNumber, p]));
   const parts = checkParts(requested, recorded);
   const layout = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, size: p.size, ...partChecksum(upload, p) }));
   const checksum = upload.checksum ? await objectChecksum(upload.checksum, layout) : null;
   assertSentObjectChecksum(c.request.headers, checksum);
-  await checkCompletionConditions(backend, key, conditions);
   const info = await backend.completeMultipart(
     key,
     upload.uploadId,
@@ -241,7 +227,7 @@ export const abortMultipartUpload: S3Handler = async (c) => {
   try {
     await backend.abortMultipart(upload.key, upload.uploadId);
   } catch (error) {
-    if (!(isS3Error(error) && error.code === 'NoSuchUpload')) throw error;
+    if (!isStorageError(error, 'no-such-upload')) throw error;
   }
   await deleteUpload(c.env, bucket.name, upload.uploadId);
   return new Response(null, { status: 204 });

@@ -1,11 +1,14 @@
-import type { ObjectInfo } from '../../backends/backend';
+import type { ObjectInfo } from '../../storage/backend';
 import { assertObjectAcl } from '../canned-acl';
-import { evaluateReadPreconditions, writeConditionsFrom } from '../conditional';
+import { asS3Error } from '../storage-errors';
+import { conditionalPut, evaluateReadPreconditions, writeConditionsFrom } from '../conditional';
+import { assertConditionalWriteSupported } from '../../storage/emulate/conditional';
 import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
-import { isS3Error, S3Error } from '../errors';
+import { isS3Error, S3Error } from '../../core/s3-error';
 import { metadataFromRequest, objectHeaders, responseOverrides, validatorHeaders } from '../object-headers';
 import { checksumHeaders, requestPayload, writeFromBody } from '../payload';
-import { parseRangeHeader, resolveRange } from '../range';
+import { parseRangeHeader } from '../range';
+import { resolveRange } from '../../storage/emulate/range';
 import { keepLateChecksums, storedChecksumHeaders } from '../object-checksums';
 import { objectLayout, type PartSelection, requestedPartNumber, selectPart } from '../object-parts';
 import { errorResponse } from '../respond';
@@ -80,7 +83,8 @@ async function readObject(c: S3Context, method: 'GET' | 'HEAD'): Promise<Respons
       // The body is sent exactly as stored: a stored Content-Encoding describes bytes already encoded.
       encodeBody: 'manual',
     });
-  } catch (error) {
+  } catch (failure) {
+    const error = asS3Error(failure);
     if (isS3Error(error) && error.code === 'InvalidRange') return invalidRangeResponse(c, error, rangeHeader ?? '');
     throw error;
   }
@@ -106,8 +110,9 @@ export const putObject: S3Handler = async (c) => {
   assertObjectAcl(headers, bucket);
   const metadata = metadataFromRequest(headers);
   const conditions = writeConditionsFrom(headers);
+  assertConditionalWriteSupported(backend.capabilities, 'put', conditions);
   const payload = requestPayload(c);
-  const info = await writeFromBody(c, () => backend.put(key, payload.stream, payload.length, metadata, conditions));
+  const info = await writeFromBody(c, () => conditionalPut(backend, key, conditions, (b) => b.put(key, payload.stream, payload.length, metadata, conditions)));
   await keepLateChecksums(c, info);
   return new Response(null, { status: 200, headers: checksumHeaders(c, new Headers({ etag: `"${info.etag}"` })) });
 };

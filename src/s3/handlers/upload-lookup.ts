@@ -1,6 +1,6 @@
 import { findUpload, type UploadRecord } from '../../registry/multipart';
 import { bucketOf, keyOf, type S3Context } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../core/s3-error';
 
 export function noSuchUpload(uploadId: string): S3Error {
   return new S3Error('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', {

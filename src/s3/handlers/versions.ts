@@ -1,5 +1,6 @@
+import { listPage } from '../../storage/emulate/list-grouping';
 import { bucketOf, type S3Handler } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../core/s3-error';
 import { bucketOwner } from '../owner';
 import { assertNullVersionId, NULL_VERSION_ID } from '../versions';
 import { S3_XMLNS, xmlResponse } from '../xml';
@@ -33,7 +34,7 @@ export const listObjectVersions: S3Handler = async (c) => {
     }
     assertNullVersionId(versionIdMarker, 'version-id-marker');
   }
-  const page = await backend.list({ prefix, delimiter, maxKeys, startAfter: keyMarker });
+  const page = await listPage(backend, { prefix, delimiter, maxKeys, startAfter: keyMarker });
   const next = page.truncated ? lastName(page) : undefined;
   const nextIsKey = next !== undefined && page.objects.at(-1)?.key === next;
   const owner = bucketOwner(bucket);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend, ByteRange, ObjectMetadata } from '../../../src/backends/backend';
-import { bytes, failingStream, md5Hex, noMetadata, pattern, put, read, s3Failure, stream, text } from './support';
+import type { Backend, ByteRange, ObjectMetadata } from '../../../src/storage/backend';
+import { s3ErrorFromStorage } from '../../../src/s3/storage-errors';
+import { assertConditionalWriteSupported } from '../../../src/storage/emulate/conditional';
+import { StorageError } from '../../../src/storage/errors';
+import { bytes, failingStream, md5Hex, noMetadata, pattern, put, read, s3Failure, storageFailure, stream, text } from './support';
 
 /**
  * The backend contract: ONE set of cases every storage driver must pass against a real server
@@ -26,6 +29,8 @@ export type ContractCase =
   | 'checksums'
   | 'encoded-bytes'
   | 'conditional-writes'
+  | 'error-kinds'
+  | 'capability-refusals'
   | 'list-delimiter'
   | 'list-start-after'
   | 'list-paging'
@@ -155,6 +160,8 @@ export function runBackendContract(name: string, target: ContractTarget, options
 
     test('conditional-writes', 'passes If-Match / If-None-Match and leaves the object when they fail', async () => {
       const b = target.make('cond');
+      // Only a backend that declares atomic conditions is handed them (src/storage/emulate/conditional.ts).
+      expect(b.capabilities.atomicConditionalWrite, 'declares atomic conditional writes').toBe(true);
       const first = await b.put('k', stream('v1'), 2, noMetadata, { ifNoneMatch: '*' });
       const exists = await s3Failure(b.put('k', stream('v2'), 2, noMetadata, { ifNoneMatch: '*' }));
       expect([exists.code, exists.extra.Condition]).toEqual(['PreconditionFailed', 'If-None-Match']);
@@ -163,9 +170,54 @@ export function runBackendContract(name: string, target: ContractTarget, options
       expect(await read(b, 'k')).toBe('v1');
       await b.put('k', stream('v4'), 2, noMetadata, { ifMatch: first.etag });
       expect(await read(b, 'k')).toBe('v4');
-      const missing = await s3Failure(b.put('absent', stream('x'), 1, noMetadata, { ifMatch: first.etag }));
-      expect(missing.code).toBe('NoSuchKey');
+      // Either is fine: the S3 layer answers If-Match on a missing key with NoSuchKey (src/s3/conditional.ts).
+      const missing = await storageFailure(b.put('absent', stream('x'), 1, noMetadata, { ifMatch: first.etag }));
+      expect(['precondition-failed', 'not-found']).toContain(missing.kind);
       expect(await b.head('absent')).toBeNull();
+    });
+
+    test('error-kinds', 'fails only with StorageErrors of the documented kinds, with their details', async () => {
+      const b = target.make('kinds');
+      const data = pattern(100);
+      await put(b, 'r', data);
+      const range = await storageFailure(b.get('r', { range: { offset: 200 } }));
+      expect([range.kind, range.detail.actualObjectSize]).toEqual(['invalid-range', 100]);
+      expect(s3ErrorFromStorage(range)).toMatchObject({ code: 'InvalidRange', status: 416, extra: { ActualObjectSize: '100' } });
+      if (b.capabilities.atomicConditionalWrite) {
+        const failed = await storageFailure(b.put('r', stream('x'), 1, noMetadata, { ifNoneMatch: '*' }));
+        expect([failed.kind, failed.detail.condition]).toEqual(['precondition-failed', 'If-None-Match']);
+      }
+      // Absence is an answer, not an error.
+      expect(await b.head('absent')).toBeNull();
+      expect(await b.get('absent')).toBeNull();
+    });
+
+    test('capability-refusals', 'declares its capabilities, and a conditional write it cannot do atomically is refused before anything changes', async () => {
+      const b = target.make('caps');
+      const caps = b.capabilities;
+      expect(caps.maxObjectSize).toBeGreaterThan(0);
+      expect(caps.maxPartSize).toBeGreaterThan(0);
+      expect(['none', 'same-backend']).toContain(caps.serverSideCopy);
+      const conditions = { ifNoneMatch: '*' };
+      for (const [operation, atomic] of [['put', caps.atomicConditionalWrite], ['complete', caps.atomicConditionalComplete]] as const) {
+        const check = () => assertConditionalWriteSupported(caps, operation, conditions);
+        if (atomic) {
+          expect(check).not.toThrow();
+          continue;
+        }
+        let refusal: unknown;
+        try {
+          check();
+        } catch (error) {
+          refusal = error;
+        }
+        expect(refusal).toBeInstanceOf(StorageError);
+        const answer = s3ErrorFromStorage(refusal as StorageError);
+        expect([answer.code, answer.status]).toEqual(['NotImplemented', 501]);
+        expect(answer.message).toContain(operation === 'put' ? 'PutObject' : 'CompleteMultipartUpload');
+        // Unconditional writes are unaffected.
+        expect(() => assertConditionalWriteSupported(caps, operation, undefined)).not.toThrow();
+      }
     });
 
     test('list-delimiter', 'lists with prefix and delimiter', async () => {

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:test';
-import { R2Backend } from '../../../src/backends/r2';
+import { R2Backend } from '../../../src/storage/r2/backend';
 import { runBackendContract } from './backend-contract';
 
 const NATIVE_ONLY = 'the R2 binding has no server-side copy or multipart listings: the S3 layer copies by streaming (ADR 0010) and its multipart ledger answers ListParts/ListMultipartUploads (ADR 0004)';

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { inject } from 'vitest';
-import { openS3Backend } from '../../../src/backends/open';
+import { openS3Backend } from '../../../src/storage/drivers';
 import { runBackendContract } from './backend-contract';
 import './provided';
 
@@ -16,6 +16,8 @@ runBackendContract(
         bucket: upstream.bucket,
         prefix: `contract/${label}-${crypto.randomUUID().slice(0, 8)}/`,
         pathStyle: true,
+        // The upstream gateway applies PutObject conditions atomically (R2's onlyIf).
+        conditionalWrites: true,
         credentials: { accessKeyId: upstream.accessKeyId, secretAccessKey: upstream.secretAccessKey },
       });
     },

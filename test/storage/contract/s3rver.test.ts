@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { inject } from 'vitest';
-import { openS3Backend } from '../../../src/backends/open';
-import type { S3DriverConfig } from '../../../src/backends/s3/config';
+import { openS3Backend } from '../../../src/storage/drivers';
+import type { S3DriverConfig } from '../../../src/storage/s3/config';
 import { type FaultMode, runBackendContract } from './backend-contract';
 import './provided';
 

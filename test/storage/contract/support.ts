@@ -1,6 +1,8 @@
 import { expect } from 'vitest';
-import type { Backend, ObjectMetadata } from '../../../src/backends/backend';
-import { S3Error } from '../../../src/s3/errors';
+import type { Backend, ObjectMetadata } from '../../../src/storage/backend';
+import type { S3Error } from '../../../src/core/s3-error';
+import { s3ErrorFromStorage } from '../../../src/s3/storage-errors';
+import { StorageError } from '../../../src/storage/errors';
 
 export const noMetadata: ObjectMetadata = { user: {} };
 
@@ -48,15 +50,23 @@ export async function read(backend: Backend, key: string): Promise<string | null
   return object ? text(object.body) : null;
 }
 
-/** The S3 error a call fails with (fails the test if it resolves or throws something else). */
+/**
+ * The S3 error a client would get for a call's failure: the driver must throw a StorageError (fails
+ * the test if it resolves or throws anything else), seen through the one mapping (src/s3/storage-errors.ts).
+ */
 export async function s3Failure(work: Promise<unknown>): Promise<S3Error> {
+  return s3ErrorFromStorage(await storageFailure(work));
+}
+
+/** The StorageError a call fails with (fails the test if it resolves or throws anything else). */
+export async function storageFailure(work: Promise<unknown>): Promise<StorageError> {
   try {
     await work;
   } catch (error) {
-    expect(error).toBeInstanceOf(S3Error);
-    return error as S3Error;
+    expect(error).toBeInstanceOf(StorageError);
+    return error as StorageError;
   }
-  throw new Error('expected an S3Error');
+  throw new Error('expected a StorageError');
 }
 
 export async function md5Hex(data: Uint8Array): Promise<string> {

@@ -1,4 +1,4 @@
-import { isS3Error, S3Error } from '../../s3/errors';
+import { isStorageError, StorageError } from '../errors';
 import type { ByteRange, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from '../backend';
 import { buildXml } from '../../s3/xml';
 import type { Upstream } from './client';
@@ -32,7 +32,7 @@ export async function headObject(up: Upstream, key: string): Promise<ObjectInfo 
     const response = await up.client.send({ method: 'HEAD', key: up.prefix + key, headers: { 'x-amz-checksum-mode': 'ENABLED' }, idempotent: true, context: OBJECT });
     return objectInfoFromHeaders(response.headers, key, Number(response.headers.get('content-length') ?? 0));
   } catch (error) {
-    if (isS3Error(error) && error.code === 'NoSuchKey') return null;
+    if (isStorageError(error, 'not-found')) return null;
     throw error;
   }
 }
@@ -52,7 +52,7 @@ export async function getObject(up: Upstream, key: string, range: ByteRange | un
       context: OBJECT,
     });
   } catch (error) {
-    if (isS3Error(error) && error.code === 'NoSuchKey') return null;
+    if (isStorageError(error, 'not-found')) return null;
     throw error;
   }
   const body = response.body ?? new Blob([]).stream();
@@ -60,7 +60,7 @@ export async function getObject(up: Upstream, key: string, range: ByteRange | un
     const served = servedRange(response.headers);
     if (!served) {
       await body.cancel();
-      throw new S3Error('InternalError', 'We encountered an internal error. Please try again.');
+      throw new StorageError('internal');
     }
     const info = objectInfoFromHeaders(response.headers, key, served.size);
     return { ...info, body, range: { offset: served.offset, length: served.length } };

@@ -1,4 +1,4 @@
-import { S3Error } from '../../s3/errors';
+import { S3Error } from '../../core/s3-error';
 import { type AllowList, checkEndpoint } from '../endpoint-guard';
 import { UpstreamClient } from './client';
 import type { S3DriverConfig } from './config';

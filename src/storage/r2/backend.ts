@@ -1,25 +1,43 @@
-import { S3Error } from '../s3/errors';
-import { resolveRange } from '../s3/range';
-import type { Backend, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from './backend';
-import { objectInfoFromR2, toR2Metadata } from './r2-metadata';
+import { log } from '../../core/log';
+import { StorageError } from '../errors';
+import { resolveRange } from '../emulate/range';
+import type { Backend, Capabilities, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from '../backend';
+import { objectInfoFromR2, toR2Metadata } from './metadata';
 
-/** R2's `v4code`s for the failures a client should hear about (the rest stay InternalError). */
-const R2_ERRORS: Record<number, () => S3Error> = {
-  10007: () => new S3Error('NoSuchKey', 'The specified key does not exist.'),
-  10011: () => new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.'),
-  10012: () => new S3Error('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.'),
-  10020: () => new S3Error('InvalidArgument', 'The object key is not valid for this storage.'),
-  10024: () => new S3Error('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.'),
-  10025: () => new S3Error('InvalidPart', 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.'),
-  10031: () => new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold'),
-  10048: () =>
-    new S3Error('InvalidPart', 'This storage (R2) requires every part except the last to have the same size, and the last part to be no larger.'),
-  100100: () => new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.'),
+/** R2's `v4code`s for the failures a client should hear about (the rest stay unexplained: 'internal'). */
+const R2_ERRORS: Record<number, () => StorageError> = {
+  10007: () => new StorageError('not-found'),
+  10011: () => new StorageError('entity-too-small'),
+  10012: () => new StorageError('metadata-too-large'),
+  10020: () => new StorageError('invalid-key'),
+  10024: () => new StorageError('no-such-upload'),
+  10025: () => new StorageError('invalid-part'),
+  10031: () => new StorageError('precondition-failed'),
+  10048: () => new StorageError('invalid-part', 'This storage (R2) requires every part except the last to have the same size, and the last part to be no larger.'),
+  100100: () => new StorageError('entity-too-large'),
 };
 const R2_INVALID_RANGE = 10039;
 const R2_INVALID_ARGUMENT = 10029;
 /** R2's key limit, in UTF-8 bytes, counting the bucket's prefix. */
 const R2_MAX_KEY_BYTES = 1024;
+/**
+ * R2 conditions puts atomically (`onlyIf`), but `R2MultipartUpload.complete(parts)` takes no
+ * conditions at all, so a conditional CompleteMultipartUpload cannot be honoured atomically.
+ * Limits: https://developers.cloudflare.com/r2/platform/limits/ (5 GiB parts, 5 TiB objects).
+ */
+const R2_CAPABILITIES: Capabilities = {
+  atomicConditionalWrite: true,
+  atomicConditionalComplete: false,
+  nativeMultipart: true,
+  uniformPartSizes: true,
+  serverSideCopy: 'none',
+  md5ETags: true,
+  userMetadata: true,
+  maxObjectSize: 5 * 1024 ** 4 - 5 * 1024 ** 3,
+  maxPartSize: 5 * 1024 ** 3 - 5 * 1024 ** 2,
+  rangedReads: true,
+  nativeDelimiter: true,
+};
 /** R2.delete takes at most this many keys per call. */
 const DELETE_BATCH = 1000;
 
@@ -31,15 +49,18 @@ function r2ErrorCode(error: unknown): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** Turns an R2 binding failure into the S3 error a client should see, or returns it unchanged. */
-function translate(error: unknown): unknown {
+/** Turns an R2 binding failure into a StorageError: a known v4code by its kind, anything else 'internal' (logged). */
+function translate(error: unknown): StorageError {
+  if (error instanceof StorageError) return error;
   const code = r2ErrorCode(error);
   const known = code === undefined ? undefined : R2_ERRORS[code];
-  return known ? known() : error;
+  if (known) return known();
+  log.error('R2 binding failure', { code, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  return new StorageError('internal');
 }
 
-function invalidRange(size: number): S3Error {
-  return new S3Error('InvalidRange', 'The requested range is not satisfiable', { ActualObjectSize: String(size) });
+function invalidRange(size: number): StorageError {
+  return new StorageError('invalid-range', '', { actualObjectSize: size });
 }
 
 function toR2Range(range: ByteRange): R2Range {
@@ -80,16 +101,6 @@ function withKnownLength(body: ReadableStream<Uint8Array>, length: number): { st
   };
 }
 
-/** Sorts after every key that starts with a given common prefix (short of keys continuing with U+10FFFF itself). */
-const PAST_GROUP = '\u{10FFFF}';
-
-/** Is startAfter a common prefix of this listing (V1 NextMarker), rather than a key? */
-function isGroup(query: ListQuery): boolean {
-  const { startAfter, delimiter, prefix } = query;
-  if (!delimiter || startAfter === undefined || !startAfter.startsWith(prefix)) return false;
-  return startAfter.indexOf(delimiter, prefix.length) === startAfter.length - delimiter.length;
-}
-
 /**
  * A virtual bucket stored in an R2 binding under a key prefix. R2 speaks S3's object model
  * natively (MD5 ETags, `<md5-of-md5s>-N` multipart ETags, conditional puts, ranged reads), so
@@ -97,6 +108,7 @@ function isGroup(query: ListQuery): boolean {
  * multipart ledger answers.
  */
 export class R2Backend implements Backend {
+  readonly capabilities: Capabilities = R2_CAPABILITIES;
   readonly maxKeyBytes: number;
 
   constructor(
@@ -121,8 +133,12 @@ export class R2Backend implements Backend {
 
   async head(key: string): Promise<ObjectInfo | null> {
     if (!this.holds(key)) return null;
-    const object = await this.bucket.head(this.path(key));
-    return object ? objectInfoFromR2(object, key) : null;
+    try {
+      const object = await this.bucket.head(this.path(key));
+      return object ? objectInfoFromR2(object, key) : null;
+    } catch (error) {
+      throw translate(error);
+    }
   }
 
   async get(key: string, options: { range?: ByteRange } = {}): Promise<ObjectBody | null> {
@@ -159,62 +175,55 @@ export class R2Backend implements Backend {
       throw translate(error);
     }
     if (object === null) {
+      // R2 answers a failed write condition with null; which answer S3 gives is the S3 layer's rule.
       await source.stop();
-      throw await this.preconditionFailure(key, conditions);
+      throw new StorageError('precondition-failed', '', { condition: conditions?.ifMatch !== undefined ? 'If-Match' : 'If-None-Match' });
     }
     await source.settled;
     return objectInfoFromR2(object, key);
   }
 
-  /** R2 answers a failed write condition with null; S3 tells If-Match on a missing key apart (404). */
-  private async preconditionFailure(key: string, conditions: WriteConditions | undefined): Promise<S3Error> {
-    if (conditions?.ifMatch !== undefined && !(await this.bucket.head(this.path(key)))) {
-      return new S3Error('NoSuchKey', 'The specified key does not exist.');
-    }
-    const condition = conditions?.ifMatch !== undefined ? 'If-Match' : 'If-None-Match';
-    return new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: condition });
-  }
-
   async delete(keys: string[]): Promise<void> {
     const stored = keys.filter((k) => this.holds(k));
-    for (let i = 0; i < stored.length; i += DELETE_BATCH) {
-      await this.bucket.delete(stored.slice(i, i + DELETE_BATCH).map((k) => this.path(k)));
+    try {
+      for (let i = 0; i < stored.length; i += DELETE_BATCH) {
+        await this.bucket.delete(stored.slice(i, i + DELETE_BATCH).map((k) => this.path(k)));
+      }
+    } catch (error) {
+      throw translate(error);
     }
   }
 
   async list(query: ListQuery): Promise<ListPage> {
     if (query.maxKeys <= 0) return { objects: [], commonPrefixes: [], truncated: false };
-    let cursor = query.cursor;
-    const startAfter = query.startAfter !== undefined ? this.path(query.startAfter) + (isGroup(query) ? PAST_GROUP : '') : undefined;
-    for (;;) {
-      let page: R2Objects;
-      try {
-        page = await this.bucket.list({
-          prefix: this.path(query.prefix),
-          delimiter: query.delimiter || undefined,
-          startAfter,
-          cursor,
-          limit: query.maxKeys,
-        });
-      } catch (error) {
-        if (cursor !== undefined && r2ErrorCode(error) === R2_INVALID_ARGUMENT) {
-          throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
-        }
-        throw translate(error);
-      }
-      // Continuing after a common prefix (V1 NextMarker) must not report that prefix again.
-      const commonPrefixes = page.delimitedPrefixes.map((p) => this.unprefixed(p)).filter((p) => p !== query.startAfter);
-      const objects = page.objects.map((o) => objectInfoFromR2(o, this.unprefixed(o.key)));
-      if (objects.length + commonPrefixes.length > 0 || !page.truncated) {
-        return { objects, commonPrefixes, truncated: page.truncated, ...(page.truncated ? { cursor: page.cursor } : {}) };
-      }
-      cursor = page.cursor;
+    let page: R2Objects;
+    try {
+      page = await this.bucket.list({
+        prefix: this.path(query.prefix),
+        delimiter: query.delimiter || undefined,
+        startAfter: query.startAfter !== undefined ? this.path(query.startAfter) : undefined,
+        cursor: query.cursor,
+        limit: query.maxKeys,
+      });
+    } catch (error) {
+      if (query.cursor !== undefined && r2ErrorCode(error) === R2_INVALID_ARGUMENT) throw new StorageError('invalid-cursor');
+      throw translate(error);
     }
+    return {
+      objects: page.objects.map((o) => objectInfoFromR2(o, this.unprefixed(o.key))),
+      commonPrefixes: page.delimitedPrefixes.map((p) => this.unprefixed(p)),
+      truncated: page.truncated,
+      ...(page.truncated ? { cursor: page.cursor } : {}),
+    };
   }
 
   async createMultipart(key: string, metadata: ObjectMetadata): Promise<string> {
-    const upload = await this.bucket.createMultipartUpload(this.path(key), toR2Metadata(metadata));
-    return upload.uploadId;
+    try {
+      const upload = await this.bucket.createMultipartUpload(this.path(key), toR2Metadata(metadata));
+      return upload.uploadId;
+    } catch (error) {
+      throw translate(error);
+    }
   }
 
   async uploadPart(key: string, uploadId: string, partNumber: number, body: ReadableStream<Uint8Array>, length: number): Promise<{ etag: string }> {

@@ -1,4 +1,4 @@
-import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../../auth/checksums';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../../core/checksum-names';
 import type { ObjectInfo, ObjectMetadata } from '../backend';
 
 const HTTP_FIELDS = [

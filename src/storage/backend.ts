@@ -1,4 +1,4 @@
-import type { ChecksumAlgorithm } from '../auth/checksums';
+import type { ChecksumAlgorithm } from '../core/checksum-names';
 
 /** HTTP and user metadata stored with an object and returned on GET/HEAD. */
 export interface ObjectMetadata {
@@ -63,11 +63,41 @@ export interface CompletedPart {
 }
 
 /**
+ * What a driver instance can do natively. The S3 layer reads these before it calls the backend:
+ * what a backend lacks is emulated (src/storage/emulate) or refused, never approximated.
+ */
+export interface Capabilities {
+  /** put() applies If-Match / If-None-Match atomically with the write. */
+  atomicConditionalWrite: boolean;
+  /** completeMultipart() applies If-Match / If-None-Match atomically with the completion. */
+  atomicConditionalComplete: boolean;
+  /** Multipart uploads are the store's own (not assembled by the gateway). */
+  nativeMultipart: boolean;
+  /** Every part but the last must have the same size (R2). */
+  uniformPartSizes: boolean;
+  /** 'same-backend': copy()/uploadPartCopy() run inside the store; 'none': the S3 layer streams GET→PUT. */
+  serverSideCopy: 'none' | 'same-backend';
+  /** ETags are the MD5 of the bytes (and md5-of-md5s "-N" for multipart), as S3's. */
+  md5ETags: boolean;
+  /** x-amz-meta-* is stored and returned. */
+  userMetadata: boolean;
+  /** Largest object, in bytes. */
+  maxObjectSize: number;
+  /** Largest part, in bytes. */
+  maxPartSize: number;
+  /** get() serves byte ranges itself. */
+  rangedReads: boolean;
+  /** list() groups by delimiter itself (otherwise src/storage/emulate/list-grouping.ts does). */
+  nativeDelimiter: boolean;
+}
+
+/**
  * One storage location behind a virtual bucket. Every method takes client-visible keys; the
- * backend adds its own prefix. Failures the client should see are thrown as S3Error
- * (PreconditionFailed, InvalidRange, NoSuchUpload, InvalidPart, ...).
+ * backend adds its own prefix. Failures are thrown as StorageError (src/storage/errors.ts) and
+ * nothing else; the S3 layer maps them to S3 errors.
  */
 export interface Backend {
+  readonly capabilities: Capabilities;
   /**
    * The longest client key, in UTF-8 bytes, this storage can hold: its own key limit less the
    * prefix it adds (R2 keys are at most 1024 bytes, prefix included).

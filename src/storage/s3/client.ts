@@ -1,6 +1,6 @@
 import { AwsClient } from 'aws4fetch';
-import { readBoundedBytes } from '../../lib/bounded-body';
-import { S3Error } from '../../s3/errors';
+import { readBoundedBytes } from '../../core/bounded-body';
+import { StorageError } from '../errors';
 import { parseXml } from '../../s3/request-xml';
 import { type AllowList, checkEndpoint } from '../endpoint-guard';
 import { DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, DEFAULT_TIMEOUT_MS, type S3DriverConfig } from './config';
@@ -136,7 +136,7 @@ export class UpstreamClient {
     // The URL parser resolves "." and ".." segments (even as %2E): such a key would address
     // another object, possibly outside this bucket's prefix. Refuse rather than let it move.
     if (url.pathname !== path) {
-      throw new S3Error('InvalidArgument', 'Object keys with "." or ".." path segments are not supported by this storage.');
+      throw new StorageError('invalid-key', 'Object keys with "." or ".." path segments are not supported by this storage.');
     }
     for (const [name, value] of call.query ?? []) url.searchParams.append(name, value);
     return url;
@@ -247,7 +247,7 @@ export class UpstreamClient {
       await stopPipe();
       // The client's own body failing (cut off, bad checksum) is the client's error, not the upstream's.
       if (bodyError !== undefined) throw bodyError;
-      if (error instanceof S3Error) throw error;
+      if (error instanceof StorageError) throw error;
       return controller.signal.reason instanceof UpstreamTimeout ? { kind: 'timeout' } : { kind: 'unreachable' };
     }
   }

@@ -1,5 +1,5 @@
 import type { AllowList } from '../endpoint-guard';
-import type { Backend, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from '../backend';
+import type { Backend, Capabilities, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from '../backend';
 import { type Upstream, UpstreamClient } from './client';
 import type { S3DriverConfig } from './config';
 import { listObjects } from './listing';
@@ -15,6 +15,7 @@ import { copyObject, deleteObjects, getObject, headObject, putObject } from './o
 const S3_MAX_KEY_BYTES = 1024;
 
 export class S3Backend implements Backend {
+  readonly capabilities: Capabilities;
   private readonly up: Upstream;
   /** S3 counts the upstream key prefix in its own 1024-byte key limit. */
   readonly maxKeyBytes: number;
@@ -22,6 +23,21 @@ export class S3Backend implements Backend {
   constructor(config: S3DriverConfig, allowList: AllowList) {
     this.up = { client: new UpstreamClient(config, allowList), prefix: config.prefix };
     this.maxKeyBytes = S3_MAX_KEY_BYTES - new TextEncoder().encode(config.prefix).byteLength;
+    this.capabilities = {
+      atomicConditionalWrite: config.conditionalWrites ?? false,
+      // CompleteMultipartUpload is sent without conditions: not every S3-compatible store honours them.
+      atomicConditionalComplete: false,
+      nativeMultipart: true,
+      uniformPartSizes: false,
+      serverSideCopy: 'same-backend',
+      md5ETags: true,
+      userMetadata: true,
+      // S3's limits (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html).
+      maxObjectSize: 5 * 1024 ** 4,
+      maxPartSize: 5 * 1024 ** 3,
+      rangedReads: true,
+      nativeDelimiter: true,
+    };
   }
 
   head(key: string): Promise<ObjectInfo | null> {

@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { readBoundedBytes } from '../../lib/bounded-body';
+import { readBoundedBytes } from '../../core/bounded-body';
 import { type AllowList, checkEndpoint } from '../endpoint-guard';
 
 /**

@@ -1,5 +1,5 @@
-import type { ChecksumAlgorithm } from '../auth/checksums';
-import type { ObjectInfo, ObjectMetadata } from './backend';
+import type { ChecksumAlgorithm } from '../../core/checksum-names';
+import type { ObjectInfo, ObjectMetadata } from '../backend';
 
 /**
  * Gateway-owned custom-metadata names. `:` cannot occur in an HTTP header name, so no

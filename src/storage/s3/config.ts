@@ -19,6 +19,8 @@ export interface S3DriverConfig {
   pathStyle: boolean;
   /** null: anonymous (public upstream bucket), requests are sent unsigned. */
   credentials: UpstreamCredentials | null;
+  /** The upstream applies If-Match / If-None-Match on PutObject atomically (AWS S3 does; s3rver does not). */
+  conditionalWrites?: boolean;
   /** Per-call bound (ms) from the moment the request is fully sent until the response headers arrive. */
   timeoutMs?: number;
   /** Extra attempts for idempotent calls that failed with a 5xx or a connection error. */
