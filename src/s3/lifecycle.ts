@@ -1,4 +1,4 @@
-import { authorize, IAM_ACTION } from '../auth/authorize';
+import { authorize } from '../auth/authorize';
 import { identify } from '../auth/identify';
 import { maxPresignedExpiresSeconds } from '../auth/presigned-expiry';
 import type { RequestBody } from '../auth/identity';
@@ -10,15 +10,12 @@ import type { BucketConfig } from '../registry/schemas';
 import { credentialStore } from '../sts/session-store';
 import type { S3Context } from './context';
 import { corsResponseHeaders, withCorsHeaders } from './cors';
-import { dispatch } from './dispatch';
 import { withEdgeCache } from './edge-cache';
 import { S3Error } from './errors';
-import { assertKeyFits, keyLimitFor, parseS3Operation, type S3Operation } from './operation';
+import { assertKeyFits, parseS3Operation } from './operation';
+import { keyLimitFor, S3_OPERATIONS } from './operations';
 import { guardAgainstEdgeCompression } from './no-transform';
 import { errorResponse, newRequestId, withRequestId } from './respond';
-
-/** Operations whose authorization the handler does itself (per key, per bucket, or on a bucket that does not exist yet). */
-const AUTHORIZED_BY_HANDLER = new Set<S3Operation['action']>(['ListBuckets', 'DeleteObjects', 'CreateBucket', 'CorsPreflight']);
 
 /**
  * One S3 request, start to end: parse (pure) → identify → resolve → authorize (pure) → dispatch.
@@ -46,7 +43,8 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
           }));
     bucket = op.bucket !== undefined && op.action !== 'CreateBucket' ? await resolveBucket(env, op.bucket) : undefined;
 
-    if (bucket && !AUTHORIZED_BY_HANDLER.has(op.action) && !authorize(principal, IAM_ACTION[op.action], bucket, op.key)) {
+    const operation = S3_OPERATIONS[op.action];
+    if (bucket && operation.authorizedBy === 'lifecycle' && !authorize(principal, operation.iamAction, bucket, op.key)) {
       throw new S3Error('AccessDenied', 'Access Denied');
     }
     const backend = bucket ? openBackend(env, bucket.backend) : undefined;
@@ -63,8 +61,9 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
       body,
       requestId,
       now,
+      changedKeys: [],
     };
-    const response = withRequestId(await withEdgeCache(c, dispatch), requestId);
+    const response = withRequestId(await withEdgeCache(c, operation), requestId);
     return withCors(guardAgainstEdgeCompression(response, request), request, bucket);
   } catch (error) {
     return withCors(guardAgainstEdgeCompression(errorResponse(error, resource, requestId, request.method), request), request, bucket);
