@@ -21,7 +21,7 @@ export function withRequestId(response: Response, requestId: string): Response {
  * carry upstream detail, so it is logged (without secrets) and never sent.
  */
 export function errorResponse(error: unknown, resource: string, requestId: string, method: string): Response {
-  const e = isS3Error(error) ? error : internalError(error, requestId);
+  const e = asS3Error(error, requestId);
   const headers = xmlHeaders({ 'x-amz-request-id': requestId, 'x-amz-id-2': requestId });
   if (e.code === 'MethodNotAllowed') headers.set('allow', 'GET, HEAD, PUT, POST, DELETE');
   // HEAD responses carry no body; clients read the status (and x-amz-error-code, which some log).
@@ -33,6 +33,11 @@ export function errorResponse(error: unknown, resource: string, requestId: strin
     Error: { Code: e.code, Message: e.message, ...e.extra, Resource: resource, RequestId: requestId },
   });
   return new Response(body, { status: e.status, headers });
+}
+
+/** The S3 error a failure is answered as: itself, or InternalError for anything unexpected (logged). */
+export function asS3Error(error: unknown, requestId: string): S3Error {
+  return isS3Error(error) ? error : internalError(error, requestId);
 }
 
 function internalError(error: unknown, requestId: string): S3Error {
