@@ -1,5 +1,5 @@
 import type { Env } from '../env';
-import { isAllowedIssuerUrl, parseUrl } from '../sts/issuer-url';
+import { isAllowedIssuerUrl, parseUrl } from './issuer-url';
 import { audited } from './audit';
 import { RecordCache } from './cache';
 import { parseInput, RegistryConflictError, RegistryNotFoundError, RegistryValidationError } from './errors';

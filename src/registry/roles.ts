@@ -1,5 +1,5 @@
 import type { Env } from '../env';
-import { randomBase32 } from '../sts/ids';
+import { randomBase32 } from '../core/ids';
 import { audited } from './audit';
 import { RecordCache } from './cache';
 import { parseInput, RegistryConflictError, RegistryNotFoundError, RegistryValidationError } from './errors';

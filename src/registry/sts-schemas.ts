@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseUrl } from '../sts/issuer-url';
+import { parseUrl } from './issuer-url';
 import { PolicyStatement } from './schemas';
 
 /** Identity providers and roles: the registry records STS trusts and grants (adrs/0008). */

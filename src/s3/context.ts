@@ -19,6 +19,11 @@ export interface S3Context {
   body: RequestBody | null;
   requestId: string;
   now: Date;
+  /**
+   * Keys besides the request's own that the handler changed, for operations whose table entry
+   * (src/s3/operations.ts) says the edge cache drops `keys`: DeleteObjects adds the keys it deleted.
+   */
+  changedKeys: string[];
 }
 
 export type S3Handler = (c: S3Context) => Promise<Response>;

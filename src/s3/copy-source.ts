@@ -1,4 +1,4 @@
-import { authorize, IAM_ACTION } from '../auth/authorize';
+import { authorize } from '../auth/authorize';
 import type { Backend, ByteRange, ObjectBody } from '../storage/backend';
 import { openBackend } from '../connections/open-backend';
 import { getBucket } from '../registry/buckets';
@@ -55,7 +55,7 @@ export function parseCopySource(value: string): { bucket: string; key: string } 
 export async function resolveCopySource(c: S3Context): Promise<CopySource> {
   const { bucket: name, key } = parseCopySource(c.request.headers.get('x-amz-copy-source') ?? '');
   const bucket = await getBucket(c.env, name);
-  if (!authorize(c.principal, IAM_ACTION.GetObject, bucket ?? { name }, key)) throw new S3Error('AccessDenied', 'Access Denied');
+  if (!authorize(c.principal, 's3:GetObject', bucket ?? { name }, key)) throw new S3Error('AccessDenied', 'Access Denied');
   if (!bucket) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist.', { BucketName: name });
   if (bucket.status === 'suspended') throw new S3Error('AllAccessDisabled', 'All access to this bucket has been disabled.');
   return { bucket, backend: await openBackend(c.env, bucket.backend, bucket.name), key };

@@ -1,6 +1,7 @@
-import type { S3Context, S3Handler } from './context';
+import { keyOf, type S3Context } from './context';
 import { evaluateReadPreconditions, unquoteEtag } from './conditional';
 import { S3Error } from '../core/s3-error';
+import type { S3OperationSpec } from './operations';
 import { validatorHeaders } from './object-headers';
 import { parseRangeHeader } from './range';
 
@@ -24,22 +25,21 @@ const STORED_CACHE_CONTROL = 'x-bucketgate-object-cache-control';
 const NEUTRAL_QUERY = new Set(['x-id']);
 /** Answers the object's owner says no shared cache may keep. */
 const NOT_SHAREABLE = /\b(no-store|private|no-cache)\b/i;
-/** Operations after which this colo's entry for the key is dropped. */
-const WRITES = new Set<string>(['PutObject', 'DeleteObject', 'CompleteMultipartUpload', 'CopyObject']);
-
 /**
- * Runs `handler` for this request, through the edge cache when the request may use it. The one
- * place the cache is wired: the lifecycle calls this instead of the handler.
+ * Runs the operation's handler for this request, through the edge cache when the request may use
+ * it. The one place the cache is wired: the lifecycle calls this instead of the handler. What a
+ * write invalidates is the operation's `edgeCache` entry in src/s3/operations.ts.
  */
-export async function withEdgeCache(c: S3Context, handler: S3Handler): Promise<Response> {
-  if (WRITES.has(c.op.action) && usesEdgeCache(c)) {
+export async function withEdgeCache(c: S3Context, operation: S3OperationSpec): Promise<Response> {
+  const { handler, edgeCache } = operation;
+  if ((edgeCache === 'key' || edgeCache === 'keys') && bucketUsesEdgeCache(c)) {
     const response = await handler(c);
-    if (response.ok) c.executionCtx.waitUntil(caches.default.delete(cacheKey(c)).catch(cacheFailed));
+    if (response.ok) c.executionCtx.waitUntil(dropEntries(c, edgeCache === 'key' ? [keyOf(c)] : c.changedKeys));
     return response;
   }
   if (!mayShareCache(c)) return handler(c);
 
-  const key = cacheKey(c);
+  const key = cacheKey(c, keyOf(c));
   const range = parseRangeHeader(c.request.headers.get('range'));
   const rangeHeader = range ? c.request.headers.get('range')! : undefined;
   const cached = await caches.default.match(new Request(key, rangeHeader ? { headers: { range: rangeHeader } } : {}));
@@ -67,13 +67,25 @@ export async function withEdgeCache(c: S3Context, handler: S3Handler): Promise<R
   return served;
 }
 
-function usesEdgeCache(c: S3Context): boolean {
-  return c.bucket !== undefined && c.bucket.publicRead && c.bucket.cacheTtl > 0 && c.op.key !== undefined;
+/** Only public-read buckets with a TTL have entries (making a bucket public moves its `updatedAt`, so no older entry applies). */
+function bucketUsesEdgeCache(c: S3Context): boolean {
+  return c.bucket !== undefined && c.bucket.publicRead && c.bucket.cacheTtl > 0;
+}
+
+/**
+ * Drops this colo's entries for `keys` once the answer went out. Each key is one Cache API call,
+ * which counts against the request's Cache API call limit: past it (a large DeleteObjects on a
+ * small plan) the calls fail, and those entries live out their TTL, as entries in other colos do.
+ */
+async function dropEntries(c: S3Context, keys: readonly string[]): Promise<void> {
+  const results = await Promise.allSettled(keys.map((key) => caches.default.delete(cacheKey(c, key))));
+  const failed = results.filter((r) => r.status === 'rejected');
+  if (failed.length > 0) cacheFailed(new Error(`${failed.length} of ${keys.length} entries not dropped: ${String(failed[0]!.reason)}`));
 }
 
 /** Anonymous, public, plain GETs only: anything that could change the answer per caller bypasses the cache. */
 function mayShareCache(c: S3Context): boolean {
-  if (c.op.action !== 'GetObject' || c.principal.kind !== 'anonymous' || !usesEdgeCache(c)) return false;
+  if (c.op.action !== 'GetObject' || c.principal.kind !== 'anonymous' || !bucketUsesEdgeCache(c) || c.op.key === undefined) return false;
   for (const name of c.op.query.keys()) if (!NEUTRAL_QUERY.has(name)) return false;
   const headers = c.request.headers;
   return !headers.has('if-range') && !headers.has('x-amz-checksum-mode');
@@ -88,10 +100,10 @@ function hasConditions(headers: Headers): boolean {
  * share one entry, and the bucket's `updatedAt` so re-creating or reconfiguring a bucket starts afresh.
  * Its path (`/.edge-cache/…`) is one no S3 request URL on the deployment's host produces.
  */
-function cacheKey(c: S3Context): string {
+function cacheKey(c: S3Context, key: string): string {
   const host = c.env.BASE_DOMAIN || new URL(c.request.url).host;
   const bucket = c.bucket!;
-  return `https://${host}/.edge-cache/${encodeURIComponent(bucket.name)}/${encodeURIComponent(bucket.updatedAt)}/${encodeURIComponent(c.op.key!)}`;
+  return `https://${host}/.edge-cache/${encodeURIComponent(bucket.name)}/${encodeURIComponent(bucket.updatedAt)}/${encodeURIComponent(key)}`;
 }
 
 /** Preconditions are evaluated here, against the cached validators, exactly as the GET handler does. */

@@ -1,31 +1,35 @@
-import { authorize, IAM_ACTION } from '../auth/authorize';
+import { authorize } from '../auth/authorize';
 import { identify } from '../auth/identify';
 import { maxPresignedExpiresSeconds } from '../auth/presigned-expiry';
-import type { RequestBody } from '../auth/identity';
+import type { CredentialStore, RequestBody } from '../auth/identity';
 import { ANONYMOUS, type Principal } from '../auth/principal';
 import { openBackend } from '../connections/open-backend';
 import type { Env } from '../env';
-import { getBucket } from '../registry/buckets';
+import type { RequestInfo } from '../hooks/request-hooks';
 import type { BucketConfig } from '../registry/schemas';
-import { credentialStore } from '../sts/session-store';
 import type { S3Context } from './context';
 import { corsResponseHeaders, withCorsHeaders } from './cors';
-import { dispatch } from './dispatch';
 import { withEdgeCache } from './edge-cache';
 import { S3Error } from '../core/s3-error';
-import { assertKeyFits, keyLimitFor, parseS3Operation, type S3Operation } from './operation';
+import { assertKeyFits, parseS3Operation } from './operation';
+import { keyLimitFor, S3_OPERATIONS } from './operations';
 import { guardAgainstEdgeCompression } from './no-transform';
-import { errorResponse, newRequestId, withRequestId } from './respond';
+import { errorResponse, s3ErrorFor, withRequestId } from './respond';
 
-/** Operations whose authorization the handler does itself (per key, per bucket, or on a bucket that does not exist yet). */
-const AUTHORIZED_BY_HANDLER = new Set<S3Operation['action']>(['ListBuckets', 'DeleteObjects', 'CreateBucket', 'CorsPreflight']);
+/** What the composition root (src/app.ts) hands the S3 path: it never imports sts/ itself. */
+export interface S3Services {
+  /** Every credential the gateway accepts (static keys, STS session credentials). */
+  credentials: CredentialStore;
+  /** The registry's bucket record by name (its cache tiers included). */
+  findBucket(name: string): Promise<BucketConfig | null>;
+}
 
 /**
  * One S3 request, start to end: parse (pure) → identify → resolve → authorize (pure) → dispatch.
- * Every failure on the way is answered as S3 XML with the request id.
+ * Every failure on the way is answered as S3 XML with the request id, and its code reported in `info`.
  */
-export async function handleS3Request(request: Request, env: Env, executionCtx: ExecutionContext): Promise<Response> {
-  const requestId = newRequestId();
+export async function handleS3Request(request: Request, env: Env, executionCtx: ExecutionContext, info: RequestInfo, services: S3Services): Promise<Response> {
+  const { requestId } = info;
   const now = new Date();
   let resource = new URL(request.url).pathname;
   let bucket: BucketConfig | undefined;
@@ -40,15 +44,16 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
     ({ principal, body } =
       op.action === 'CorsPreflight'
         ? { principal: ANONYMOUS, body: null }
-        : await identify(request, op.rawPath, credentialStore(env), {
+        : await identify(request, op.rawPath, services.credentials, {
             now,
             region: env.REGION ?? 'auto',
             virtualHostBucket: op.addressing === 'virtual' ? op.bucket : undefined,
             maxPresignedExpiresSeconds: maxPresignedExpiresSeconds(env.MAX_PRESIGNED_EXPIRES_SECONDS),
           }));
-    bucket = op.bucket !== undefined && op.action !== 'CreateBucket' ? await resolveBucket(env, op.bucket) : undefined;
+    bucket = op.bucket !== undefined && op.action !== 'CreateBucket' ? await resolveBucket(services, op.bucket) : undefined;
 
-    if (bucket && !AUTHORIZED_BY_HANDLER.has(op.action) && !authorize(principal, IAM_ACTION[op.action], bucket, op.key)) {
+    const operation = S3_OPERATIONS[op.action];
+    if (bucket && operation.authorizedBy === 'lifecycle' && !authorize(principal, operation.iamAction, bucket, op.key)) {
       throw new S3Error('AccessDenied', 'Access Denied');
     }
     const backend = bucket ? await openBackend(env, bucket.backend, bucket.name) : undefined;
@@ -65,11 +70,14 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
       body,
       requestId,
       now,
+      changedKeys: [],
     };
-    const response = withRequestId(await withEdgeCache(c, dispatch), requestId);
+    const response = withRequestId(await withEdgeCache(c, operation), requestId);
     return withCors(guardAgainstEdgeCompression(response, request), request, bucket);
   } catch (error) {
-    return withCors(guardAgainstEdgeCompression(errorResponse(error, resource, requestId, request.method), request), request, bucket);
+    const failure = s3ErrorFor(error, requestId);
+    info.errorCode = failure.code;
+    return withCors(guardAgainstEdgeCompression(errorResponse(failure, resource, requestId, request.method), request), request, bucket);
   }
 }
 
@@ -79,8 +87,8 @@ function withCors(response: Response, request: Request, bucket: BucketConfig | u
   return cors ? withCorsHeaders(response, cors) : response;
 }
 
-async function resolveBucket(env: Env, name: string): Promise<BucketConfig> {
-  const bucket = await getBucket(env, name);
+async function resolveBucket(services: S3Services, name: string): Promise<BucketConfig> {
+  const bucket = await services.findBucket(name);
   if (!bucket) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist.', { BucketName: name });
   if (bucket.status === 'suspended') throw new S3Error('AllAccessDisabled', 'All access to this bucket has been disabled.');
   return bucket;

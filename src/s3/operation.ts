@@ -64,24 +64,6 @@ const UNSUPPORTED_SUBRESOURCES = [
 /** S3's key limit in UTF-8 bytes; a bucket's storage may allow less (Backend.maxKeyBytes). */
 export const S3_MAX_KEY_BYTES = 1024;
 
-/** Operations that create or overwrite an object (or a part of one) under the request's key. */
-const KEY_WRITING_ACTIONS: ReadonlySet<S3Action> = new Set<S3Action>([
-  'PutObject',
-  'CopyObject',
-  'CreateMultipartUpload',
-  'UploadPart',
-  'UploadPartCopy',
-  'CompleteMultipartUpload',
-]);
-
-/**
- * The longest key an operation may name: S3's 1024 bytes, or for an operation that writes the
- * key, what the bucket's storage can hold (its placement prefix counts against R2's 1024).
- */
-export function keyLimitFor(action: S3Action, storageMaxKeyBytes: number): number {
-  return KEY_WRITING_ACTIONS.has(action) ? Math.min(S3_MAX_KEY_BYTES, storageMaxKeyBytes) : S3_MAX_KEY_BYTES;
-}
-
 /**
  * S3's KeyTooLongError, naming the limit that applies (S3 adds Size and MaxSizeAllowed).
  * Checked before any payload is read, so nothing is written and no body is consumed.
@@ -119,7 +101,7 @@ export function parseS3Operation(request: Request, baseDomain = ''): S3Operation
     bucket = rawBucket === '' ? undefined : decodeComponent(rawBucket);
     rawKey = slash === -1 ? '' : rawPath.slice(slash + 1);
   }
-  // The key's length is checked by the lifecycle (keyLimitFor) once the bucket, and so its limit, is known.
+  // The key's length is checked by the lifecycle (keyLimitFor, src/s3/operations.ts) once the bucket, and so its limit, is known.
   const key = rawKey === '' ? undefined : validateObjectKey(decodeComponent(rawKey), Number.POSITIVE_INFINITY);
   const resource = '/' + [bucket, key].filter((p) => p !== undefined).join('/');
   const base = { bucket, key, rawPath, query, addressing: hostBucket !== undefined ? 'virtual' : 'path', resource } as const;

@@ -23,8 +23,7 @@ export function withRequestId(response: Response, requestId: string): Response {
  * carry upstream detail, so it is logged (without secrets) and never sent.
  */
 export function errorResponse(failure: unknown, resource: string, requestId: string, method: string): Response {
-  const error = asS3Error(failure);
-  const e = isS3Error(error) ? error : internalError(error, requestId);
+  const e = s3ErrorFor(failure, requestId);
   const headers = xmlHeaders({ 'x-amz-request-id': requestId, 'x-amz-id-2': requestId });
   if (e.code === 'MethodNotAllowed') headers.set('allow', 'GET, HEAD, PUT, POST, DELETE');
   // HEAD responses carry no body; clients read the status (and x-amz-error-code, which some log).
@@ -36,6 +35,12 @@ export function errorResponse(failure: unknown, resource: string, requestId: str
     Error: { Code: e.code, Message: e.message, ...e.extra, Resource: resource, RequestId: requestId },
   });
   return new Response(body, { status: e.status, headers });
+}
+
+/** The S3 error a failure is answered as: itself, a storage failure's mapping, or InternalError for anything unexpected (logged). */
+export function s3ErrorFor(failure: unknown, requestId: string): S3Error {
+  const error = asS3Error(failure);
+  return isS3Error(error) ? error : internalError(error, requestId);
 }
 
 function internalError(error: unknown, requestId: string): S3Error {

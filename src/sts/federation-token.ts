@@ -1,6 +1,6 @@
 import { SignJWT, type JWK } from 'jose';
 import type { Env } from '../env';
-import { randomBase32 } from './ids';
+import { randomBase32 } from '../core/ids';
 import { type DerivedEs256Key, deriveEs256KeyFromMaster, parseKeyVersions } from './keys';
 
 /**

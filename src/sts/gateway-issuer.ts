@@ -1,5 +1,5 @@
 import type { Env } from '../env';
-import { isAllowedIssuerUrl, parseUrl } from './issuer-url';
+import { isAllowedIssuerUrl, parseUrl } from '../registry/issuer-url';
 
 /**
  * The gateway's own OIDC issuer URL (outbound federation, adrs/0020). An upstream STS compares the

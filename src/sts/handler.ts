@@ -1,9 +1,10 @@
 import type { Env } from '../env';
+import type { RequestInfo } from '../hooks/request-hooks';
 import { assumeRoleWithWebIdentity } from './assume-role';
 import { hashClientIp, recordStsCall } from './audit';
 import { getCallerIdentity } from './caller-identity';
 import { StsError } from './errors';
-import { actionOf, isFormEncoded, newStsRequestId, readStsRequest, STS_API_VERSION, stsErrorResponse, stsResponse } from './protocol';
+import { actionOf, isFormEncoded, readStsRequest, STS_API_VERSION, stsErrorResponse, stsResponse } from './protocol';
 import { enforceStsRateLimit } from './rate-limit';
 
 /** What the audit log records of a call, filled in as far as the call got. Never a credential. */
@@ -22,9 +23,10 @@ export interface StsTrace {
  * One STS call (`/.sts`, or `POST /` with a form body): count it against its client's rate
  * limit, read the query-protocol parameters, run the action, answer XML, and audit the call once
  * answered (waitUntil). A throttled call is answered before its body is read and is not audited.
+ * The request id is the one the composition root assigned; the error code is reported in `info`.
  */
-export async function handleStsRequest(request: Request, env: Env, executionCtx: ExecutionContext): Promise<Response> {
-  const requestId = newStsRequestId();
+export async function handleStsRequest(request: Request, env: Env, executionCtx: ExecutionContext, info: RequestInfo): Promise<Response> {
+  const { requestId } = info;
   const now = new Date();
   const trace: StsTrace = {};
   let action: 'AssumeRoleWithWebIdentity' | 'GetCallerIdentity' | undefined;
@@ -50,6 +52,7 @@ export async function handleStsRequest(request: Request, env: Env, executionCtx:
   } catch (error) {
     const e = error instanceof StsError ? error : internalFailure(error, requestId);
     outcome = e.code;
+    info.errorCode = e.code;
     reason = e.message.slice(0, 200);
     return stsErrorResponse(e, requestId);
   } finally {

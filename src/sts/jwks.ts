@@ -4,7 +4,7 @@ import type { Env } from '../env';
 import type { IdentityProvider } from '../registry/sts-schemas';
 import { readBoundedBytes } from '../core/bounded-body';
 import { StsError } from './errors';
-import { isAllowedIssuerUrl } from './issuer-url';
+import { isAllowedIssuerUrl } from '../registry/issuer-url';
 
 /**
  * An IdP's signing keys, found through OIDC discovery (or the IdP's JWKS URI override) and

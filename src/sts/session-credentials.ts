@@ -1,7 +1,7 @@
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { PolicyStatement } from '../registry/schemas';
 import { z } from 'zod';
-import { randomBase32 } from './ids';
+import { randomBase32 } from '../core/ids';
 import { MAX_KEY_VERSION, type StsKeyring, type StsKeyVersion } from './keys';
 
 /**

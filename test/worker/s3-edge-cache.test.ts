@@ -3,35 +3,8 @@ import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloud
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { bucketWithClient } from './helpers/fixtures';
+import { anonymousGet, CACHE, overwriteInStorage, publicObject, untilHit } from './helpers/edge-cache';
 import { ENDPOINT, errorCode, signedFetch } from './helpers/s3-client';
-
-const CACHE = 'x-bucketgate-cache';
-
-function anonymousGet(path: string, headers: Record<string, string> = {}): Promise<Response> {
-  return SELF.fetch(`${ENDPOINT}${path}`, { headers });
-}
-
-/** The cache is filled after the answer went out (waitUntil): ask until it answers, bounded. */
-async function untilHit(path: string): Promise<Response> {
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const r = await anonymousGet(path);
-    if (r.headers.get(CACHE) === 'hit') return r;
-    await r.body?.cancel();
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`${path} never became a cache hit`);
-}
-
-/** Replaces the stored bytes behind the gateway's back, as another colo or a direct R2 write would. */
-async function overwriteInStorage(bucket: string, key: string, body: string): Promise<void> {
-  await env.STORAGE.put(`buckets/${bucket}/${key}`, body, { httpMetadata: { contentType: 'text/plain' } });
-}
-
-async function publicObject(label: string, cacheTtl: number, body = 'cached bytes 0123456789', extra: Partial<ConstructorParameters<typeof PutObjectCommand>[0]> = {}) {
-  const fixture = await bucketWithClient(label, { publicRead: true, cacheTtl });
-  const put = await fixture.s3.send(new PutObjectCommand({ Bucket: fixture.bucket, Key: 'obj.txt', Body: body, ContentType: 'text/plain', ...extra }));
-  return { ...fixture, path: `/${fixture.bucket}/obj.txt`, etag: put.ETag! };
-}
 
 describe('edge cache for anonymous GETs of public-read buckets', () => {
   it('misses first, then hits with the same bytes, validators and Accept-Ranges', async () => {

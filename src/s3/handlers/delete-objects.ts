@@ -1,4 +1,4 @@
-import { authorize, IAM_ACTION } from '../../auth/authorize';
+import { authorize } from '../../auth/authorize';
 import { bucketOf, type S3Handler } from '../context';
 import { isS3Error, S3Error } from '../../core/s3-error';
 import { validateObjectKey } from '../operation';
@@ -51,11 +51,13 @@ export const deleteObjects: S3Handler = async (c) => {
     const key = isRecord(object) ? elementText(object.Key) : undefined;
     if (key === undefined) throw malformed();
     const versionId = isRecord(object) ? elementText(object.VersionId)?.trim() : undefined;
-    const refusal = refuse(key, versionId, (k) => authorize(c.principal, IAM_ACTION.DeleteObject, bucket, k));
+    const refusal = refuse(key, versionId, (k) => authorize(c.principal, 's3:DeleteObject', bucket, k));
     if (refusal) errors.push(refusal);
     else toDelete.push(key);
   }
-  await backend.delete([...new Set(toDelete)]);
+  const deleted = [...new Set(toDelete)];
+  await backend.delete(deleted);
+  c.changedKeys.push(...deleted);
 
   return xmlResponse({
     DeleteResult: {
