@@ -103,7 +103,13 @@ describe('Chromium on another origin', () => {
     const page = await openPage(`http://127.0.0.1:${pagePort}`);
     const url = `${endpoint}${objectPath(publicBucket, 'page.txt')}`;
     const whole = await pageFetch(page, url);
-    expect(whole).toMatchObject({ status: 200, body: BODY, headers: { 'content-type': 'text/plain', 'content-length': String(BODY.length) } });
+    expect(whole).toMatchObject({ status: 200, body: BODY, headers: { 'content-type': 'text/plain' } });
+    // Cloudflare's edge leaves a `no-transform` response as it is, Content-Length included (ADR 0011);
+    // wrangler dev's edge emulation (miniflare's entry worker) compresses text for a browser anyway,
+    // so locally the length may be gone — the bytes, decoded by the browser, must still be exact.
+    const wholeHeaders = (whole as { headers: Record<string, string> }).headers;
+    expect(wholeHeaders['cache-control']).toMatch(/\bno-transform\b/);
+    if (wholeHeaders['content-length'] !== undefined) expect(wholeHeaders['content-length']).toBe(String(BODY.length));
     expect((whole as { headers: Record<string, string> }).headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
     expect(['hit', 'miss']).toContain((whole as { headers: Record<string, string> }).headers['x-bucketgate-cache']);
 
