@@ -7,7 +7,14 @@
  * grows in the local R2 simulator, not in the gateway. Uploads go to their own bucket (UPLOADS):
  * the gateway's workerd has the STORAGE bucket's SQLite file open too, and two processes must
  * never both write one.
+ *
+ * PUT with `x-copy-source: /<binding>/<R2 key>` copies R2 → R2 the least costly way a Worker can,
+ * with the gateway's copy sizes (COPY_LIMITS): one put of the source's body up to the multipart
+ * threshold, above it one ranged get per part, each body handed straight to uploadPart.
+ * `test/e2e/copy-large.test.ts` compares the gateway's workerd memory during a copy with this.
  */
+import { COPY_LIMITS } from '../src/s3/copy-engine';
+
 interface BaselineEnv {
   STORAGE: R2Bucket;
   UPLOADS: R2Bucket;
@@ -24,6 +31,26 @@ function target(url: string, env: BaselineEnv): { bucket: R2Bucket; key: string 
   const key = decodeURIComponent(path.slice(slash + 1));
   if (!BINDINGS.includes(binding as BindingName) || key === '') return null;
   return { bucket: env[binding as BindingName], key };
+}
+
+/** Copies `from` to `to` (see the header comment); null when the source does not exist. */
+async function copy(from: { bucket: R2Bucket; key: string }, to: { bucket: R2Bucket; key: string }): Promise<string | null> {
+  const source = await from.bucket.head(from.key);
+  if (source === null) return null;
+  if (source.size <= COPY_LIMITS.multipartThreshold) {
+    const whole = await from.bucket.get(from.key);
+    if (whole === null) return null;
+    return (await to.bucket.put(to.key, whole.body))!.httpEtag;
+  }
+  const upload = await to.bucket.createMultipartUpload(to.key);
+  const parts: R2UploadedPart[] = [];
+  for (let offset = 0, partNumber = 1; offset < source.size; offset += COPY_LIMITS.partSize, partNumber++) {
+    const length = Math.min(COPY_LIMITS.partSize, source.size - offset);
+    const slice = await from.bucket.get(from.key, { range: { offset, length } });
+    if (slice === null) throw new Error(`${from.key} vanished during the copy`);
+    parts.push(await upload.uploadPart(partNumber, slice.body));
+  }
+  return (await upload.complete(parts)).httpEtag;
 }
 
 function objectHeaders(object: R2Object): Headers {
@@ -47,6 +74,13 @@ export default {
         return new Response(null, { headers: objectHeaders(object) });
       }
       case 'PUT': {
+        const copySource = request.headers.get('x-copy-source');
+        if (copySource !== null) {
+          const from = target(new URL(copySource, request.url).href, env);
+          if (from === null) return new Response('x-copy-source must be /<binding>/<R2 key>\n', { status: 400 });
+          const etag = await copy(from, found);
+          return etag === null ? new Response(null, { status: 404 }) : new Response(null, { headers: { ETag: etag } });
+        }
         // R2 needs a known length; a request with Content-Length gives its body one.
         if (request.body === null) return new Response('PUT needs a body\n', { status: 411 });
         const object = await bucket.put(key, request.body);

@@ -44,6 +44,7 @@ export const S3_ERROR_STATUS = {
   NoSuchCORSConfiguration: 404,
   NoSuchKey: 404,
   NoSuchUpload: 404,
+  OperationAborted: 409,
   NotImplemented: 501,
   PreconditionFailed: 412,
   RequestTimeTooSkewed: 403,

@@ -1,4 +1,5 @@
 import type { Backend, ObjectBody, ObjectInfo, ObjectMetadata } from '../storage/backend';
+import { S3Error } from '../core/s3-error';
 import { md5WhileStreaming } from './md5-stream';
 
 const MiB = 1024 * 1024;
@@ -23,82 +24,54 @@ export interface CopyDestination {
   metadata: ObjectMetadata;
 }
 
-/**
- * Cuts one stream into consecutive sub-streams of chosen lengths, each read to its end before the
- * next is taken: a multipart copy reads the source once, and holds one chunk at a time.
- */
-class StreamSlicer {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  private pending: Uint8Array | undefined;
-
-  constructor(source: ReadableStream<Uint8Array>) {
-    this.reader = source.getReader();
-  }
-
-  next(length: number): ReadableStream<Uint8Array> {
-    let remaining = length;
-    return new ReadableStream<Uint8Array>(
-      {
-        pull: async (controller) => {
-          let chunk = this.pending;
-          this.pending = undefined;
-          if (!chunk) {
-            const read = await this.reader.read();
-            if (read.done) {
-              controller.error(new Error('the copy source ended before its declared size'));
-              return;
-            }
-            chunk = read.value;
-          }
-          if (chunk.byteLength > remaining) {
-            this.pending = chunk.subarray(remaining);
-            chunk = chunk.subarray(0, remaining);
-          }
-          remaining -= chunk.byteLength;
-          controller.enqueue(chunk);
-          if (remaining === 0) controller.close();
-        },
-        cancel: (reason) => this.reader.cancel(reason),
-      },
-      { highWaterMark: 0 },
-    );
-  }
-
-  cancel(): Promise<void> {
-    return this.reader.cancel();
-  }
-}
-
 function partSizeFor(size: number): number {
   return Math.max(COPY_LIMITS.partSize, Math.ceil(size / MAX_PARTS / MiB) * MiB);
 }
 
+/** Where a copy reads from: the source's backend and key, for one ranged read per part. */
+export interface CopyOrigin {
+  backend: Backend;
+  key: string;
+}
+
 /**
- * Copies an opened source object (a whole-object read) to `to`, streaming GET → PUT: R2 bindings
- * have no server-side copy, so within R2 this is the native path too, and across backends it is
- * the only one. Above the multipart threshold the destination is written in parts, each a
- * bounded slice of the single source stream; a failure aborts the upload and leaves `to` as it was.
+ * Copies an opened source object (a whole-object read, its conditions already judged) to `to`,
+ * streaming GET → PUT: R2 bindings have no server-side copy, so within R2 this is the native path
+ * too, and across backends it is the only one. Above the multipart threshold the destination is
+ * written in parts, each from its own ranged read of the source pinned to the opened object's ETag,
+ * and each backend stream handed to the destination as it is: the bytes never pass through
+ * JavaScript, whose per-chunk buffers the runtime collects late (ADR 0010, amendment 2026-11-28).
+ * A failure aborts the upload and leaves `to` as it was.
  */
-export async function copyObjectData(source: ObjectBody, to: CopyDestination): Promise<ObjectInfo> {
+export async function copyObjectData(source: ObjectBody, from: CopyOrigin, to: CopyDestination): Promise<ObjectInfo> {
   if (source.size <= COPY_LIMITS.multipartThreshold) {
     return to.backend.put(to.key, source.body, source.size, to.metadata);
   }
-  const slicer = new StreamSlicer(source.body);
+  await source.body.cancel();
   const partSize = partSizeFor(source.size);
   const uploadId = await to.backend.createMultipart(to.key, to.metadata);
   try {
     const parts = [];
     for (let offset = 0, partNumber = 1; offset < source.size; offset += partSize, partNumber++) {
       const length = Math.min(partSize, source.size - offset);
-      const { etag } = await to.backend.uploadPart(to.key, uploadId, partNumber, slicer.next(length), length);
+      const slice = await from.backend.get(from.key, { range: { offset, length } });
+      if (slice?.etag !== source.etag) {
+        await slice?.body.cancel();
+        throw changedDuringCopy();
+      }
+      const { etag } = await to.backend.uploadPart(to.key, uploadId, partNumber, slice.body, length);
       parts.push({ partNumber, etag });
     }
     return await to.backend.completeMultipart(to.key, uploadId, parts);
   } catch (error) {
-    await slicer.cancel().catch(() => {});
     await to.backend.abortMultipart(to.key, uploadId).catch(() => {});
     throw error;
   }
+}
+
+/** The source was replaced or deleted between two of a multipart copy's reads; retrying copies the new one. */
+function changedDuringCopy(): S3Error {
+  return new S3Error('OperationAborted', 'The copy source changed while it was being copied. Try again.');
 }
 
 /**

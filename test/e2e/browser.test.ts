@@ -49,6 +49,10 @@ describe('Chromium on another origin', () => {
       const put = await signedFetch(objectPath(bucket, 'page.txt'), { method: 'PUT', body: BODY, headers: { 'content-type': 'text/plain' } });
       expect(put.status).toBe(200);
     }
+    // Ranges are read from a binary object: wrangler dev's edge emulation gzips 206 answers of text
+    // types, which Chromium then refuses; Cloudflare's edge never compresses a 206 (ADR 0011).
+    const binary = await signedFetch(objectPath(publicBucket, 'page.bin'), { method: 'PUT', body: BODY, headers: { 'content-type': 'application/octet-stream' } });
+    expect(binary.status).toBe(200);
 
     profile = await tempDir('chromium');
     browser = await chromium.launchPersistentContext(profile, {
@@ -103,11 +107,17 @@ describe('Chromium on another origin', () => {
     const page = await openPage(`http://127.0.0.1:${pagePort}`);
     const url = `${endpoint}${objectPath(publicBucket, 'page.txt')}`;
     const whole = await pageFetch(page, url);
-    expect(whole).toMatchObject({ status: 200, body: BODY, headers: { 'content-type': 'text/plain', 'content-length': String(BODY.length) } });
+    expect(whole).toMatchObject({ status: 200, body: BODY, headers: { 'content-type': 'text/plain' } });
+    // Cloudflare's edge leaves a `no-transform` response as it is, Content-Length included (ADR 0011);
+    // wrangler dev's edge emulation (miniflare's entry worker) compresses text for a browser anyway,
+    // so locally the length may be gone — the bytes, decoded by the browser, must still be exact.
+    const wholeHeaders = (whole as { headers: Record<string, string> }).headers;
+    expect(wholeHeaders['cache-control']).toMatch(/\bno-transform\b/);
+    if (wholeHeaders['content-length'] !== undefined) expect(wholeHeaders['content-length']).toBe(String(BODY.length));
     expect((whole as { headers: Record<string, string> }).headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
     expect(['hit', 'miss']).toContain((whole as { headers: Record<string, string> }).headers['x-bucketgate-cache']);
 
-    const part = await pageFetch(page, url, { headers: { range: 'bytes=25-34' } });
+    const part = await pageFetch(page, `${endpoint}${objectPath(publicBucket, 'page.bin')}`, { headers: { range: 'bytes=25-34' } });
     expect(part).toMatchObject({ status: 206, body: '0123456789', headers: { 'content-range': `bytes 25-34/${BODY.length}` } });
     await page.close();
   });

@@ -60,7 +60,7 @@ export const copyObject: S3Handler = async (c) => {
     await opened.body.cancel();
     throw tooLargeToCopy(opened.size);
   }
-  const info = await copyObjectData(opened, { backend, key, metadata: metadataFor(opened.metadata) });
+  const info = await copyObjectData(opened, source, { backend, key, metadata: metadataFor(opened.metadata) });
   return xmlResponse({ CopyObjectResult: { '@_xmlns': S3_XMLNS, ETag: `"${info.etag}"`, LastModified: info.lastModified.toISOString() } });
 };
 

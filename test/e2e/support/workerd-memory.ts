@@ -87,3 +87,22 @@ export function sampleRss(pids: number[], intervalMs = 100): { stop(): Promise<R
     },
   };
 }
+
+/** A timed call, in epoch milliseconds. */
+export interface Window {
+  start: number;
+  end: number;
+}
+
+/**
+ * How far the summed RSS rose above its last value before `window` at any sample inside it. Throws
+ * when the window was not sampled from start to end in the same processes.
+ */
+export function peakGrowth(memory: RssSamples, window: Window): number {
+  const { samples, lostAt } = memory;
+  if (lostAt !== undefined && lostAt <= window.end) throw new Error(`workerd restarted at ${lostAt}, before the window ended at ${window.end}`);
+  const during = samples.filter(([t]) => t >= window.start && t <= window.end).map(([, v]) => v);
+  if (during.length < 4) throw new Error(`only ${during.length} RSS samples in a ${window.end - window.start} ms window`);
+  const before = samples.filter(([t]) => t < window.start).at(-1)?.[1] ?? samples[0]![1];
+  return Math.max(...during) - before;
+}
