@@ -1,6 +1,7 @@
 import { parseAllowList } from '../storage/endpoint-guard';
 import type { S3DriverConfig } from '../storage/s3/config';
-import { type ProbeOutcome, probeS3Upstream } from '../storage/s3/probe';
+import type { ProbeOutcome } from '../storage/driver-types';
+import { probeS3Upstream } from '../storage/s3/probe';
 import type { Env } from '../env';
 import type { Connection, LiveConnection } from '../registry/connection-schemas';
 import { CredentialUnavailableError, type ResolvedCredentials, resolveCredentials } from './credentials';

@@ -1,5 +1,5 @@
 import { checkEndpoint, parseAllowList } from '../storage/endpoint-guard';
-import type { ProbeOutcome } from '../storage/s3/probe';
+import type { ProbeOutcome } from '../storage/driver-types';
 import { probeConnection } from '../connections/upstream';
 import type { Env } from '../env';
 import { openSecret, SECRET_PURPOSE, sealSecret } from '../secrets/envelope';

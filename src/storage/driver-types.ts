@@ -19,3 +19,9 @@ export interface Driver<Config extends { type: string }, Secrets = undefined> {
   open(ctx: DriverContext, config: Config, secrets: Secrets): Promise<Backend>;
   validate(ctx: DriverContext, config: Config, secrets: Secrets): Promise<void>;
 }
+
+/**
+ * Whether an upstream location is usable, and if not, why — in terms an operator can act on.
+ * Every driver's probe (validate-before-save, adrs/0019) answers this.
+ */
+export type ProbeOutcome = { ok: true } | { ok: false; field: 'endpoint' | 'auth' | 'bucket'; reason: string };

@@ -1,11 +1,10 @@
 import { S3Error } from '../../core/s3-error';
 import { type AllowList, checkEndpoint } from '../endpoint-guard';
+import type { ProbeOutcome } from '../driver-types';
 import { UpstreamClient } from './client';
 import type { S3DriverConfig } from './config';
 import type { UpstreamFailure } from './errors';
 
-/** Whether an upstream location is usable, and if not, why — in terms an operator can act on. */
-export type ProbeOutcome = { ok: true } | { ok: false; field: 'endpoint' | 'auth' | 'bucket'; reason: string };
 
 /** Probes are interactive (an admin waits): a short bound, whatever the bucket's own timeout. */
 const PROBE_TIMEOUT_MS = 10_000;
