@@ -178,3 +178,48 @@ describe('azure driver: probe', () => {
     expect(refused).toMatchObject({ ok: false, field: 'endpoint' });
   });
 });
+
+describe('azure driver: requests as sent', () => {
+  /** The fault server's `echo-*` mode records the last request a container got. */
+  async function lastRequest(container: string): Promise<{ method: string; url: string; headers: Record<string, string>; bodyLength: number }> {
+    return (await fetch(`${inject('faultyUpstreamUrl')}/__last/${container}`)).json();
+  }
+
+  it('sends a Bearer token with the pinned x-ms-version, and streams a PUT with its Content-Length', async () => {
+    const container = `echo-${crypto.randomUUID().slice(0, 8)}`;
+    const b = openAzureBackend(env, { accountUrl: inject('faultyUpstreamUrl'), container, prefix: 'p/', auth: { kind: 'bearer', token: 'aad-token' } });
+    const data = pattern(300 * 1024);
+    await b.put('a b+c', stream(data), data.byteLength, noMetadata);
+    const sent = await lastRequest(container);
+    expect([sent.method, sent.url]).toEqual(['PUT', `/${container}/p/a%20b%2Bc`]);
+    expect(sent.headers).toMatchObject({ authorization: 'Bearer aad-token', 'x-ms-version': '2026-02-06', 'x-ms-blob-type': 'BlockBlob', 'content-length': String(data.byteLength) });
+    expect(sent.headers['transfer-encoding']).toBeUndefined();
+    expect(sent.bodyLength).toBe(data.byteLength);
+  });
+
+  it('appends a SAS token to the request and sends no Authorization header', async () => {
+    const container = `echo-${crypto.randomUUID().slice(0, 8)}`;
+    const b = openAzureBackend(env, { accountUrl: inject('faultyUpstreamUrl'), container, prefix: '', auth: { kind: 'sas', token: 'sv=2020-12-06&sr=c&sp=r&sig=abc%2B' } });
+    await b.head('k');
+    const sent = await lastRequest(container);
+    expect(new URL(sent.url, 'http://x').searchParams.get('sig')).toBe('abc+');
+    expect(sent.headers.authorization).toBeUndefined();
+  });
+});
+
+describe('azure driver: listing cursor', () => {
+  it('answers a cursor Azure cannot read as invalid-cursor, or pages on from it', async () => {
+    const b = openAzureBackend(env, location());
+    for (const key of ['a', 'b', 'c']) await put(b, key, key);
+    const first = await b.list({ prefix: '', maxKeys: 2 });
+    expect([first.objects.map((o) => o.key), first.truncated]).toEqual([['a', 'b'], true]);
+    expect((await b.list({ prefix: '', maxKeys: 2, cursor: first.cursor })).objects.map((o) => o.key)).toEqual(['c']);
+    let outcome: string;
+    try {
+      outcome = `listed ${(await b.list({ prefix: '', maxKeys: 2, cursor: '!!not-a-marker' })).objects.length}`;
+    } catch (error) {
+      outcome = (error as { kind?: string }).kind ?? String(error);
+    }
+    expect(outcome).toMatch(/^(invalid-cursor|listed \d)$/);
+  });
+});

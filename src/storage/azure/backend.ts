@@ -30,10 +30,8 @@ export class AzureBackend implements Backend {
     this.maxKeyBytes = AZURE_MAX_NAME - new TextEncoder().encode(config.prefix).byteLength;
     this.capabilities = {
       atomicConditionalWrite: true,
-      // Put Block List applies If-Match / If-None-Match atomically and completeMultipart() below takes
-      // them, but Backend.completeMultipart passes none: declaring it would accept a conditional
-      // CompleteMultipartUpload and commit it unconditionally.
-      atomicConditionalComplete: false,
+      // Put Block List applies If-Match / If-None-Match atomically with the commit.
+      atomicConditionalComplete: true,
       nativeMultipart: true,
       uniformPartSizes: false,
       serverSideCopy: 'none',
@@ -76,7 +74,7 @@ export class AzureBackend implements Backend {
     return multipart.uploadPart(this.up, key, uploadId, partNumber, body, length, this.options.maxBlockBytes);
   }
 
-  /** `conditions` go to Put Block List, applied atomically by Azure (not yet passed by the S3 layer). */
+  /** `conditions` go to Put Block List, applied atomically by Azure. */
   completeMultipart(key: string, uploadId: string, parts: CompletedPart[], conditions?: WriteConditions): Promise<ObjectInfo> {
     return multipart.completeMultipart(this.up, key, uploadId, parts, conditions);
   }

@@ -37,7 +37,8 @@ export async function listObjects(up: AzureUpstream, query: ListQuery): Promise<
     document = await up.client.readXml(response, LIST, ['EnumerationResults.Blobs.Blob', 'EnumerationResults.Blobs.BlobPrefix']);
   } catch (error) {
     // A marker Azure does not recognise is the client's bad continuation token.
-    if (query.cursor !== undefined && isStorageError(error, 'misconfigured')) throw new StorageError('invalid-cursor');
+    // (Azure answers 400 OutOfRangeInput or InvalidQueryParameterValue for a marker it cannot read.)
+    if (query.cursor !== undefined && (isStorageError(error, 'misconfigured') || isStorageError(error, 'invalid-key'))) throw new StorageError('invalid-cursor');
     throw error;
   }
   const result = (document.EnumerationResults ?? {}) as { Blobs?: { Blob?: ListedBlob[]; BlobPrefix?: { Name?: string }[] } | string; NextMarker?: string };
