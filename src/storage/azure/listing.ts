@@ -1,5 +1,5 @@
 import type { ListPage, ListQuery, ObjectInfo } from '../backend';
-import { isStorageError, StorageError } from '../errors';
+import { StorageError } from '../errors';
 import type { AzureUpstream } from './client';
 import { metadataFrom, s3Etag } from './metadata';
 
@@ -12,49 +12,68 @@ interface ListedBlob {
 }
 
 /**
- * List Blobs, one page, in the client's view. Azure groups by delimiter itself (`BlobPrefix`) and
- * counts blobs and prefixes together against `maxresults`, as S3 does; its opaque NextMarker is
- * the page cursor. S3's start-after is List Blobs `startFrom` (x-ms-version 2026-02-06), which is
- * inclusive, so a blob named exactly start-after is dropped from the page.
+ * The page cursor is the driver's own, in the client's key space: `k<key>` continues after that
+ * key, `p<common prefix>` after everything under that prefix. Azure's NextMarker is not passed
+ * on: it embeds the full blob name, so it would show clients the bucket's upstream prefix.
+ */
+function decodeCursor(cursor: string): { after: string; prefix: boolean } {
+  const kind = cursor[0];
+  if ((kind !== 'k' && kind !== 'p') || cursor.length < 2) throw new StorageError('invalid-cursor');
+  return { after: cursor.slice(1), prefix: kind === 'p' };
+}
+
+/** The least name greater than every name under `prefix` (its last code unit incremented). */
+function pastPrefix(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/**
+ * List Blobs, one page, in the client's view. Azure groups by delimiter itself (`BlobPrefix` are
+ * the common prefixes) and counts blobs and prefixes together against `maxresults`, as S3 does.
+ * Continuing — after a cursor or S3's start-after — is List Blobs `startFrom` (x-ms-version
+ * 2026-02-06), which is inclusive: one more result is asked for and the name itself dropped.
  */
 export async function listObjects(up: AzureUpstream, query: ListQuery): Promise<ListPage> {
   if (query.maxKeys <= 0) return { objects: [], commonPrefixes: [], truncated: false };
+  const cursor = query.cursor !== undefined ? decodeCursor(query.cursor) : undefined;
+  // The name listing starts from, and the one name (inclusive start) to leave out.
+  let startFrom: string | undefined;
+  let exclude: string | undefined;
+  if (cursor?.prefix) startFrom = up.prefix + pastPrefix(cursor.after);
+  else if (cursor) startFrom = exclude = up.prefix + cursor.after;
+  else if (query.startAfter !== undefined) startFrom = exclude = up.prefix + query.startAfter;
   const params: [string, string][] = [
     ['restype', 'container'],
     ['comp', 'list'],
     ['prefix', up.prefix + query.prefix],
-    ['maxresults', String(query.maxKeys)],
+    ['maxresults', String(query.maxKeys + (exclude !== undefined ? 1 : 0))],
     // Metadata carries the S3 ETag of multipart objects (metadata.ts).
     ['include', 'metadata'],
   ];
   if (query.delimiter) params.push(['delimiter', query.delimiter]);
-  if (query.cursor !== undefined) params.push(['marker', query.cursor]);
-  const startFrom = query.startAfter !== undefined ? up.prefix + query.startAfter : undefined;
   if (startFrom !== undefined) params.push(['startFrom', startFrom]);
-  let document: Record<string, unknown>;
-  try {
-    const response = await up.client.send({ method: 'GET', query: params, idempotent: true, context: LIST });
-    document = await up.client.readXml(response, LIST, ['EnumerationResults.Blobs.Blob', 'EnumerationResults.Blobs.BlobPrefix']);
-  } catch (error) {
-    // A marker Azure does not recognise is the client's bad continuation token.
-    // (Azure answers 400 OutOfRangeInput or InvalidQueryParameterValue for a marker it cannot read.)
-    if (query.cursor !== undefined && (isStorageError(error, 'misconfigured') || isStorageError(error, 'invalid-key'))) throw new StorageError('invalid-cursor');
-    throw error;
-  }
+  const response = await up.client.send({ method: 'GET', query: params, idempotent: true, context: LIST });
+  const document = await up.client.readXml(response, LIST, ['EnumerationResults.Blobs.Blob', 'EnumerationResults.Blobs.BlobPrefix']);
   const result = (document.EnumerationResults ?? {}) as { Blobs?: { Blob?: ListedBlob[]; BlobPrefix?: { Name?: string }[] } | string; NextMarker?: string };
   const blobs = typeof result.Blobs === 'object' ? result.Blobs : {};
-  const objects: ObjectInfo[] = [];
-  for (const blob of blobs.Blob ?? []) {
-    if (typeof blob.Name !== 'string' || !blob.Name.startsWith(up.prefix)) return up.client.malformed(LIST);
-    if (blob.Name === startFrom) continue;
-    objects.push(listedObject(blob, blob.Name.slice(up.prefix.length)));
-  }
-  const commonPrefixes = (blobs.BlobPrefix ?? []).map((p) => {
-    if (typeof p.Name !== 'string' || !p.Name.startsWith(up.prefix)) return up.client.malformed(LIST);
-    return p.Name.slice(up.prefix.length);
-  });
-  const cursor = typeof result.NextMarker === 'string' && result.NextMarker !== '' ? result.NextMarker : undefined;
-  return { objects, commonPrefixes, truncated: cursor !== undefined, ...(cursor ? { cursor } : {}) };
+  const entries: ({ name: string; blob: ListedBlob } | { name: string; blob?: undefined })[] = [
+    ...(blobs.Blob ?? []).map((blob) => ({ name: clientName(up, blob.Name), blob })),
+    ...(blobs.BlobPrefix ?? []).map((p) => ({ name: clientName(up, p.Name) })),
+  ]
+    .filter((e) => up.prefix + e.name !== exclude)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const truncated = (typeof result.NextMarker === 'string' && result.NextMarker !== '') || entries.length > query.maxKeys;
+  const page = entries.slice(0, query.maxKeys);
+  const last = page[page.length - 1];
+  const objects: ObjectInfo[] = page.filter((e) => e.blob).map((e) => listedObject(e.blob!, e.name));
+  const commonPrefixes = page.filter((e) => !e.blob).map((e) => e.name);
+  return { objects, commonPrefixes, truncated, ...(truncated && last ? { cursor: (last.blob ? 'k' : 'p') + last.name } : {}) };
+}
+
+/** A listed name in the client's view; a name outside the prefix is not an answer to this listing. */
+function clientName(up: AzureUpstream, name: string | undefined): string {
+  if (typeof name !== 'string' || !name.startsWith(up.prefix)) return up.client.malformed(LIST);
+  return name.slice(up.prefix.length);
 }
 
 function listedObject(blob: ListedBlob, key: string): ObjectInfo {

@@ -14,7 +14,8 @@ export interface AzuriteProcess {
   stop(): Promise<void>;
 }
 
-const START_TIMEOUT_MS = 30_000;
+/** Azurite loads a large module graph at start: slow on a busy machine. */
+const START_TIMEOUT_MS = 120_000;
 
 /**
  * Azurite's blob service alone (`azurite-blob`) on 127.0.0.1 and a free port, storing in a temp
@@ -29,7 +30,15 @@ export async function startAzurite(containers: string[]): Promise<AzuriteProcess
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  await new Promise<void>((resolve, reject) => {
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(directory, { recursive: true, force: true });
+  };
+  const started = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`azurite did not start:\n${output}`)), START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -42,17 +51,14 @@ export async function startAzurite(containers: string[]): Promise<AzuriteProcess
     child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`azurite exited (${code}):\n${output}`)));
   });
+  // A start that fails or times out leaves no process and no directory behind.
+  await started.catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
   child.stdout.resume();
   child.stderr.resume();
   const accountUrl = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT.accountName}`;
-  const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await rm(directory, { recursive: true, force: true });
-  };
   try {
     for (const container of containers) await createContainer(accountUrl, container);
   } catch (error) {
