@@ -3,6 +3,7 @@ import { freePort } from '../../e2e/global-setup';
 import { startFaultServer } from './fault-server';
 import { startGateway } from './gateway-process';
 import { startS3rver } from './s3rver-process';
+import { startWebDavUpstreams } from './webdav-upstreams';
 
 /** Bucket the s3rver runner stores into; each test works under its own key prefix in it. */
 export const S3RVER_BUCKET = 'contract';
@@ -32,7 +33,12 @@ export default async function setup(project: TestProject) {
   project.provide('closedUpstreamUrl', `http://127.0.0.1:${await freePort()}`);
   const { endpoint, region, bucket, accessKeyId, secretAccessKey } = gateway.info;
   project.provide('upstreamGateway', { endpoint, region, bucket, accessKeyId, secretAccessKey });
+  const stopWebDav = await startWebDavUpstreams(project).catch(async (error) => {
+    await Promise.allSettled([s3rver.stop(), faults.close(), gateway.stop()]);
+    throw error;
+  });
   return async () => {
+    await stopWebDav();
     await s3rver.stop();
     await faults.close();
     await gateway.stop();
