@@ -37,6 +37,8 @@ describe('webdav driver (Apache)', () => {
     const root = openWebDavBackend(env, config(''));
     expect((await storageFailure(put(root, '.bucketgate-uploads/x', 'x'))).kind).toBe('invalid-key');
     expect((await storageFailure(root.head('.bucketgate-uploads/x'))).kind).toBe('invalid-key');
+    // Refused at CreateMultipartUpload, not after the parts.
+    for (const key of ['a/../b', '.bucketgate-uploads/x', 'dir/']) expect((await storageFailure(root.createMultipart(key, noMetadata))).kind, key).toBe('invalid-key');
   });
 
   it('reports the server tag, not a stale MD5, for a file changed behind the gateway', async () => {

@@ -7,7 +7,7 @@ import { WebDavClient } from './client';
 import type { WebDavDriverConfig } from './config';
 import { listObjects } from './listing';
 import { NextcloudChunkedParts } from './nextcloud-chunked';
-import { type DavBucket, deleteObjects, getObject, headObject, putObject, recordStoredObject } from './objects';
+import { type DavBucket, deleteObjects, getObject, headObject, pathOf, putObject, recordStoredObject } from './objects';
 import { DavStagingStore } from './staging';
 
 /** Paths on WebDAV servers are bounded by the server's file system and URL limits, not a key limit; S3's is kept. */
@@ -88,6 +88,13 @@ export class WebDavBackend implements Backend {
   }
 
   createMultipart(key: string, metadata: ObjectMetadata): Promise<string> {
+    // A key the store cannot hold is refused now, not after every part has been uploaded.
+    if (key.endsWith('/')) return Promise.reject(new StorageError('invalid-key', 'On this storage a key ending in "/" is a directory and can hold no bytes.'));
+    try {
+      this.bucket.tree.client.urlFor(this.bucket.tree.root, pathOf(this.bucket, key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.multipart.create(key, metadata);
   }
 
