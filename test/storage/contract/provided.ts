@@ -10,6 +10,10 @@ declare module 'vitest' {
     closedUpstreamUrl: string;
     /** A second bucketgate (scripts/dev.mjs) with its seeded `demo` bucket and a demo key allowed s3:* on it. */
     upstreamGateway: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string };
+    /** WebDAV servers of the webdav runners (test/storage/upstreams/webdav-upstreams.ts): Apache mod_dav, rclone, the Nextcloud fake. */
+    apacheDav: { url: string; username: string; password: string };
+    rcloneWebDav: { url: string; username: string; password: string };
+    nextcloudFake: { url: string; username: string; password: string; uploadsUrl: string };
   }
 }
 export {};

@@ -5,13 +5,15 @@ import { startGateway } from './gateway-process';
 import { startS3rver } from './s3rver-process';
 import { AZURITE_CONTAINER } from './azurite-account';
 import { startAzurite } from './azurite-process';
+import { startWebDavUpstreams } from './webdav-upstreams';
 
 /** Bucket the s3rver runner stores into; each test works under its own key prefix in it. */
 export const S3RVER_BUCKET = 'contract';
 
 /**
  * vitest globalSetup: the real servers the storage contract suite runs the `s3` driver against —
- * s3rver (a local S3 implementation on disk), a second bucketgate instance (scripts/dev.mjs) and a
+ * s3rver (a local S3 implementation on disk), a second bucketgate instance (scripts/dev.mjs),
+ * Azurite, the WebDAV servers (Apache mod_dav, rclone serve webdav, the Nextcloud fake) and a
  * deliberately faulty upstream — on 127.0.0.1 with free ports, plus a port nothing listens on.
  * The worker reaches them because vitest.config.ts allow-lists 127.0.0.1 (ALLOWED_UPSTREAM_HOSTS).
  */
@@ -36,7 +38,12 @@ export default async function setup(project: TestProject) {
   project.provide('closedUpstreamUrl', `http://127.0.0.1:${await freePort()}`);
   const { endpoint, region, bucket, accessKeyId, secretAccessKey } = gateway.info;
   project.provide('upstreamGateway', { endpoint, region, bucket, accessKeyId, secretAccessKey });
+  const stopWebDav = await startWebDavUpstreams(project).catch(async (error) => {
+    await Promise.allSettled([s3rver.stop(), faults.close(), gateway.stop(), azurite.stop()]);
+    throw error;
+  });
   return async () => {
+    await stopWebDav();
     await s3rver.stop();
     await faults.close();
     await gateway.stop();
