@@ -256,11 +256,16 @@ const DELETE_CONCURRENCY = 8;
  * directories, and removing them would race with writes into them (adrs/0022).
  */
 export async function deleteObjects(bucket: DavBucket, keys: string[]): Promise<void> {
-  const queue = [...keys];
+  // A directory object is removed only once empty, so it goes after the files named with it
+  // (deepest first): DeleteObjects of `dir/x` and `dir/` must leave neither.
+  const files = keys.filter((key) => !key.endsWith('/'));
+  const directories = keys.filter((key) => key.endsWith('/')).sort((a, b) => b.length - a.length);
+  const queue = [...files];
   const worker = async () => {
     for (let key = queue.shift(); key !== undefined; key = queue.shift()) await deleteOne(bucket, key);
   };
-  await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, keys.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, files.length) }, worker));
+  for (const directory of directories) await deleteOne(bucket, directory);
 }
 
 async function deleteOne(bucket: DavBucket, key: string): Promise<void> {
