@@ -55,7 +55,7 @@ export default defineConfig(async () => {
       testTimeout: 60_000,
       // The Worker logs one line per request (src/hooks/request-log.ts); thousands of them would bury
       // the report. Its shape is tested with its own sink in test/worker/request-hooks.test.ts.
-      onConsoleLog: (log: string) => !log.includes('"event":"request"'),
+      onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
     },
   };
 });

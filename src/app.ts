@@ -45,9 +45,22 @@ const s3Door: FrontDoorEntry = {
 const FRONT_DOORS: Record<FrontDoor, FrontDoorEntry> = {
   's3-path': s3Door,
   's3-virtual': s3Door,
-  sts: { newRequestId: newStsRequestId, serve: handleStsRequest },
-  admin: { newRequestId: () => crypto.randomUUID(), serve: async (request, env, executionCtx) => adminApp.fetch(request, env, executionCtx) },
-  'well-known': { newRequestId: () => crypto.randomUUID(), serve: (request, env) => wellKnown(request, env) },
+  sts: {
+    newRequestId: newStsRequestId,
+    serve: (request, env, executionCtx, info) => {
+      info.bytesIn = declaredLength(request);
+      return handleStsRequest(request, env, executionCtx, info);
+    },
+  },
+  admin: { newRequestId: () => crypto.randomUUID(), serve: serveAdmin },
+  'well-known': {
+    newRequestId: () => crypto.randomUUID(),
+    serve: (request, env, _executionCtx, info) => {
+      info.operation = 'well-known';
+      info.principal = 'anonymous';
+      return wellKnown(request, env);
+    },
+  },
 };
 
 /**
@@ -76,6 +89,21 @@ export function createApp(options: AppOptions = {}) {
       return withHooks(hooks, request, { env, info }, executionCtx, () => door.serve(request, env, executionCtx, info));
     },
   };
+}
+
+/** The admin API; its one credential is the ADMIN_TOKEN, so an answer other than 401/503 was the admin's. */
+async function serveAdmin(request: Request, env: Env, executionCtx: ExecutionContext, info: RequestInfo): Promise<Response> {
+  info.operation = 'admin';
+  info.bytesIn = declaredLength(request);
+  const response = await adminApp.fetch(request, env, executionCtx);
+  info.principal = response.status === 401 || response.status === 503 ? 'anonymous' : 'admin';
+  return response;
+}
+
+/** The body length a bounded reader (admin JSON, STS form) takes in whole: its Content-Length. */
+export function declaredLength(request: Request): number {
+  const value = Number(request.headers.get('content-length') ?? 0);
+  return Number.isSafeInteger(value) && value > 0 ? value : 0;
 }
 
 /** `/.well-known/*`: the gateway's JWKS (session and federation keys) and its OIDC discovery document. */

@@ -1,3 +1,4 @@
+import { errorText, log } from '../core/log';
 import type { Env } from '../env';
 import { MasterKeyError } from '../secrets/envelope';
 import { RegistryError } from './errors';
@@ -29,7 +30,7 @@ export async function recordAudit(env: Env, entry: AuditEntry): Promise<void> {
       .bind(new Date().toISOString(), entry.actor, entry.action, entry.target?.slice(0, 256) ?? null, entry.outcome, detail)
       .run();
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', msg: 'audit write failed', action: entry.action, target: entry.target, error: String(error) }));
+    log.error('audit write failed', { action: entry.action, target: entry.target, error: errorText(error) });
   }
 }
 

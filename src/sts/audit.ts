@@ -1,3 +1,4 @@
+import { errorText, log } from '../core/log';
 import type { Env } from '../env';
 import { recordAudit } from '../registry/audit';
 import { pruneStsFailures, recordStsFailure } from './failure-audit';
@@ -45,7 +46,7 @@ export async function pruneStsAudit(env: Env, now: Date): Promise<void> {
     await env.DB.prepare("DELETE FROM audit_log WHERE action LIKE 'sts.%' AND at < ?").bind(cutoff).run();
     await pruneStsFailures(env, cutoff);
   } catch (error) {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'sts audit prune failed', error: String(error) }));
+    log.warn('sts audit prune failed', { error: errorText(error) });
   }
 }
 
