@@ -38,12 +38,18 @@ export default defineConfig(async () => {
             ALLOW_INSECURE_ISSUERS: 'true',
             // A small STS limit with the shortest period, so the throttling test trips and recovers in seconds.
             STS_RATE_LIMIT_PERIOD: '10',
+            S3_RATE_LIMIT: '500',
+            S3_RATE_LIMIT_PERIOD: '10',
             // The storage contract suite's upstreams (test/storage/upstreams/global-setup.ts) are http on 127.0.0.1.
             ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
             // A Worker secret a secret_ref storage connection names (test/worker/connection-buckets.test.ts): s3rver's account.
             UPSTREAM_S3RVER_KEYS: '{"accessKeyId":"S3RVER","secretAccessKey":"S3RVER"}',
           },
-          ratelimits: { STS_RATE_LIMITER: { namespace_id: '1001', simple: { limit: 5, period: 10 } } },
+          ratelimits: {
+            STS_RATE_LIMITER: { namespace_id: '1001', simple: { limit: 5, period: 10 } },
+            // S3 per caller: high enough for every suite, and the limits test's bucket override trips it in seconds.
+            S3_RATE_LIMITER: { namespace_id: '1002', simple: { limit: 500, period: 10 } },
+          },
           r2Buckets: ['STORAGE', 'STORAGE_B'],
         },
       }),

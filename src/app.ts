@@ -3,6 +3,7 @@ import { adminRoutes } from './admin/routes';
 import type { Env } from './env';
 import { withHooks, type FrontDoor, type RequestHooks, type RequestInfo } from './hooks/request-hooks';
 import { requestLog } from './hooks/request-log';
+import { usageRecorder } from './usage/hook';
 import { getBucket } from './registry/buckets';
 import { handleS3Request, type S3Services } from './s3/lifecycle';
 import { bucketFromHost } from './s3/operation';
@@ -20,7 +21,7 @@ import { credentialStore } from './sts/session-store';
  */
 
 export interface AppOptions {
-  /** Run around every front door, in order. Default: the per-request log line. */
+  /** Run around every front door, in order. Default: the per-request log line and usage record. */
   hooks?: readonly RequestHooks[];
 }
 
@@ -80,7 +81,7 @@ export function frontDoorOf(request: Request, baseDomain: string): FrontDoor {
 }
 
 export function createApp(options: AppOptions = {}) {
-  const hooks = options.hooks ?? [requestLog()];
+  const hooks = options.hooks ?? [requestLog(), usageRecorder()];
   return {
     async fetch(request: Request, env: Env, executionCtx: ExecutionContext): Promise<Response> {
       const frontDoor = frontDoorOf(request, env.BASE_DOMAIN ?? '');

@@ -16,6 +16,14 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
+
+/** How long audit_log rows and STS failure counts are kept: AUDIT_RETENTION_DAYS (1..3650), default 90. */
+export function auditRetentionDays(env: Pick<Env, 'AUDIT_RETENTION_DAYS'>): number {
+  const days = Number(env.AUDIT_RETENTION_DAYS);
+  return Number.isInteger(days) && days >= 1 && days <= 3650 ? days : DEFAULT_AUDIT_RETENTION_DAYS;
+}
+
 // Defence in depth: a field that looks like a credential is dropped even if a caller passes one.
 const SECRET_LIKE = /secret|token|password|credential|ciphertext/i;
 
