@@ -47,8 +47,9 @@ export default defineConfig(async () => {
           },
           ratelimits: {
             STS_RATE_LIMITER: { namespace_id: '1001', simple: { limit: 5, period: 10 } },
-            // S3 per caller: high enough for every suite, and the limits test's bucket override trips it in seconds.
+            // S3 per caller: high enough for every suite. The limits test swaps in the small one.
             S3_RATE_LIMITER: { namespace_id: '1002', simple: { limit: 500, period: 10 } },
+            S3_RATE_LIMITER_SMALL: { namespace_id: '1003', simple: { limit: 20, period: 10 } },
           },
           r2Buckets: ['STORAGE', 'STORAGE_B'],
         },

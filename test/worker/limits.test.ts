@@ -11,12 +11,14 @@ import { type Credentials, errorCode } from './helpers/s3-client';
 /**
  * Issue 10: per-deployment and per-bucket limits. Oversized uploads are refused EntityTooLarge
  * from their declared length without a byte of the body read; callers over their request rate
- * get 503 SlowDown with Retry-After and recover in the next window (the vitest config binds
- * S3_RATE_LIMITER at 500 per 10 s; a bucket's requestsPerMinute weighs each request against it).
+ * get 503 SlowDown with Retry-After and recover in the next window. The rate tests run the Worker
+ * with S3_RATE_LIMITER_SMALL (a real simulated binding, 20 per 10 s, vitest.config.ts) as its
+ * S3_RATE_LIMITER, so they trip in a few requests without slowing any other suite's callers.
  */
 
 const app = createApp({ hooks: [] });
 const PERIOD_MS = 10_000;
+const small = (): Env => ({ ...env, S3_RATE_LIMITER: env.S3_RATE_LIMITER_SMALL, S3_RATE_LIMIT: '20', S3_RATE_LIMIT_PERIOD: '10' });
 
 /** A PUT whose body records whether anyone read it, with a declared length. */
 async function trackedPut(credentials: Credentials, path: string, declared: number, extraHeaders: Record<string, string> = {}) {
@@ -132,41 +134,52 @@ async function startOfWindow(room: number): Promise<void> {
 describe('request rate', () => {
   it('weighs a bucket override against the binding', () => {
     expect(weightOf(60, 500, 10)).toBe(50);
+    expect(weightOf(60, 20, 10)).toBe(2);
     expect(weightOf(6000, 500, 10)).toBe(1);
     expect(weightOf(1, 500, 10)).toBe(64);
     expect(weightOf(60, Number.NaN, 10)).toBe(1);
   });
 
-  it('a caller over its bucket limit gets 503 SlowDown with Retry-After, nothing stored, and recovers next window; other callers are not slowed', async () => {
-    // 60 a minute = 10 per 10 s window.
-    const { bucket, credentials } = await bucketWithClient('limits-rate', { limits: { requestsPerMinute: 60 } });
+  it("a caller over the deployment's limit gets 503 SlowDown with Retry-After, nothing stored, and recovers next window; other callers are not slowed", async () => {
+    const { bucket, credentials } = await bucketWithClient('limits-rate');
     const other = await bucketWithClient('limits-rate-b');
-    await admin('PATCH', `/buckets/${other.bucket}`, { limits: { requestsPerMinute: 60 } });
     const signer = new AwsClient({ ...credentials, service: 's3', region: 'us-east-1' });
-    await startOfWindow(4000);
+    await startOfWindow(7000);
     const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) statuses.push((await send(await put(signer, `/${bucket}/k${i}`, 'v'))).status);
-    expect(statuses).toEqual(Array(10).fill(200));
-    const slowed = await send(await put(signer, `/${bucket}/over`, 'never stored'));
+    for (let i = 0; i < 20; i++) statuses.push((await send(await put(signer, `/${bucket}/k${i}`, 'v'), small())).status);
+    expect(statuses).toEqual(Array(20).fill(200));
+    const slowed = await send(await put(signer, `/${bucket}/over`, 'never stored'), small());
     expect(slowed.status).toBe(503);
     expect(slowed.headers.get('retry-after')).toBe('10');
     expect(await errorCode(slowed)).toBe('SlowDown');
     expect(await env.STORAGE.head(`buckets/${bucket}/over`)).toBeNull();
-    // Another key on its own bucket is counted apart.
+    // Another key is counted apart.
     const otherSigner = new AwsClient({ ...other.credentials, service: 's3', region: 'us-east-1' });
-    expect((await send(await put(otherSigner, `/${other.bucket}/fine`, 'v'))).status).toBe(200);
+    expect((await send(await put(otherSigner, `/${other.bucket}/fine`, 'v'), small())).status).toBe(200);
 
     await new Promise((r) => setTimeout(r, PERIOD_MS - (Date.now() % PERIOD_MS) + 100));
-    expect((await send(await put(signer, `/${bucket}/after`, 'v'))).status).toBe(200);
-  }, 30_000);
+    expect((await send(await put(signer, `/${bucket}/after`, 'v'), small())).status).toBe(200);
+    expect(await env.STORAGE.head(`buckets/${bucket}/after`)).not.toBeNull();
+  }, 40_000);
+
+  it("a bucket's requestsPerMinute lowers it for that bucket only", async () => {
+    // 60 a minute = 10 per 10 s window: each request weighs ceil(20 / 10) = 2 units of the binding.
+    const { bucket, credentials } = await bucketWithClient('limits-override', { limits: { requestsPerMinute: 60 } });
+    const signer = new AwsClient({ ...credentials, service: 's3', region: 'us-east-1' });
+    await startOfWindow(7000);
+    for (let i = 0; i < 10; i++) expect((await send(await put(signer, `/${bucket}/k${i}`, 'v'), small())).status).toBe(200);
+    const slowed = await send(await put(signer, `/${bucket}/over`, 'v'), small());
+    expect(slowed.status).toBe(503);
+    expect(await errorCode(slowed)).toBe('SlowDown');
+  }, 40_000);
 
   it('anonymous requests are counted per client (salted address hash)', async () => {
-    const bucket = await createBucket('limits-anon', { publicRead: true, cacheTtl: 0, limits: { requestsPerMinute: 60 } });
+    const bucket = await createBucket('limits-anon', { publicRead: true, cacheTtl: 0 });
     await env.STORAGE.put(`buckets/${bucket}/public.txt`, 'hello');
-    const get = (ip: string) => send(new Request(`https://gateway.test/${bucket}/public.txt`, { headers: { 'cf-connecting-ip': ip } }));
+    const get = (ip: string) => send(new Request(`https://gateway.test/${bucket}/public.txt`, { headers: { 'cf-connecting-ip': ip } }), small());
     const ip = `192.0.2.${Math.floor(Math.random() * 200) + 1}`;
-    await startOfWindow(4000);
-    for (let i = 0; i < 10; i++) expect((await get(ip)).status).toBe(200);
+    await startOfWindow(7000);
+    for (let i = 0; i < 20; i++) expect((await get(ip)).status).toBe(200);
     const slowed = await get(ip);
     expect(slowed.status).toBe(503);
     expect(await errorCode(slowed)).toBe('SlowDown');
