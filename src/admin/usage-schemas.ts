@@ -5,23 +5,20 @@ export const UsageDimension = z.enum(['bucket', 'principal', 'operation', 'day']
 export type UsageDimension = z.infer<typeof UsageDimension>;
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day, YYYY-MM-DD');
+const DIMENSION = '(bucket|principal|operation|day)';
 
 /** GET /admin/v1/usage query: inclusive day range (default the last 30 days), grouping, optional filters. */
-export const UsageQuery = z
-  .strictObject({
-    from: Day.optional(),
-    to: Day.optional(),
-    /** One or more dimensions, comma-separated; default `day`. */
-    groupBy: z
-      .string()
-      .default('day')
-      .transform((v) => v.split(',').map((s) => s.trim()))
-      .pipe(z.array(UsageDimension).min(1).max(4)),
-    bucket: z.string().max(255).optional(),
-    principal: z.string().max(256).optional(),
-  })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
-export type UsageQuery = z.infer<typeof UsageQuery>;
+export const UsageQuery = z.strictObject({
+  from: Day.optional(),
+  to: Day.optional(),
+  /** One or more dimensions, comma-separated; default `day`. */
+  groupBy: z
+    .string()
+    .regex(new RegExp(`^${DIMENSION}(,${DIMENSION}){0,3}$`), 'one or more of bucket, principal, operation, day, comma-separated')
+    .optional(),
+  bucket: z.string().max(255).optional(),
+  principal: z.string().max(256).optional(),
+});
 
 export const UsageRow = z.object({
   bucket: z.string().optional(),

@@ -1,4 +1,7 @@
 import type { Env } from '../env';
+import { AzureBackend } from './azure/backend';
+import type { AzureDriverConfig } from './azure/config';
+import { azureDriver } from './azure/driver';
 import { parseAllowList } from './endpoint-guard';
 import { r2Driver } from './r2/driver';
 import { S3Backend } from './s3/backend';
@@ -9,9 +12,15 @@ import { s3Driver } from './s3/driver';
 export const DRIVERS = {
   r2: r2Driver,
   s3: s3Driver,
+  azure: azureDriver,
 } as const;
 
 /** An S3-compatible upstream with credentials already resolved (by a connection or federation). Does no I/O. */
 export function openS3Backend(env: Env, config: S3DriverConfig): S3Backend {
   return new S3Backend(config, parseAllowList(env.ALLOWED_UPSTREAM_HOSTS));
+}
+
+/** An Azure Blob container with its authorization already resolved (by a connection or federation). Does no I/O. */
+export function openAzureBackend(env: Env, config: AzureDriverConfig): AzureBackend {
+  return new AzureBackend(config, parseAllowList(env.ALLOWED_UPSTREAM_HOSTS));
 }

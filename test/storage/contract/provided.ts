@@ -2,6 +2,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** s3rver on 127.0.0.1 (test/storage/upstreams/global-setup.ts), bucket `contract`. */
     s3rverUrl: string;
+    /** Azurite's blob service (test/storage/upstreams/azurite-process.ts): http://127.0.0.1:<port>/devstoreaccount1, container `contract`. */
+    azuriteAccountUrl: string;
     /** The deliberately faulty upstream (test/storage/upstreams/fault-server.ts). */
     faultyUpstreamUrl: string;
     /** A 127.0.0.1 port nothing listens on. */
