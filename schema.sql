@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS buckets (
   cors         TEXT NOT NULL DEFAULT '[]',    -- JSON CorsRule[]
   labels       TEXT NOT NULL DEFAULT '{}',    -- JSON Record<string,string>
   cache_ttl    INTEGER NOT NULL DEFAULT 60,   -- seconds public objects may be edge-cached; 0 disables
+  limits       TEXT NOT NULL DEFAULT '{}',    -- JSON BucketLimits {maxObjectSize?, requestsPerMinute?} (adrs/0024)
   created_by   TEXT,                          -- 'admin' or the access key id that called CreateBucket
   created_at   TEXT NOT NULL,
   updated_at   TEXT NOT NULL
@@ -170,3 +171,22 @@ CREATE TABLE IF NOT EXISTS settings (
   value       TEXT NOT NULL,                            -- JSON
   updated_at  TEXT NOT NULL
 );
+
+-- Usage when no Analytics Engine dataset is bound: one row per UTC day × bucket × principal ×
+-- operation, added to by batched upserts (src/usage/d1-sink.ts). Bounded by what was used, not by
+-- how often: a million GETs of one key on one bucket in a day are one row.
+CREATE TABLE IF NOT EXISTS usage_daily (
+  day        TEXT NOT NULL,                    -- 'YYYY-MM-DD' (UTC)
+  bucket     TEXT NOT NULL,                    -- '' for requests without one (ListBuckets, STS, admin)
+  principal  TEXT NOT NULL,                    -- access key id, '<role>/<session>', 'admin' or 'anonymous'
+  operation  TEXT NOT NULL,                    -- S3 operation, 'sts.<Action>', 'admin', 'well-known'
+  requests   INTEGER NOT NULL,
+  bytes_in   INTEGER NOT NULL,
+  bytes_out  INTEGER NOT NULL,
+  errors     INTEGER NOT NULL,                 -- answers with status >= 400
+  PRIMARY KEY (day, bucket, principal, operation)
+) WITHOUT ROWID;
+
+-- The audit API pages newest first, filtered by actor or target.
+CREATE INDEX IF NOT EXISTS audit_log_actor_at ON audit_log (actor, at);
+CREATE INDEX IF NOT EXISTS audit_log_target_at ON audit_log (target, at);

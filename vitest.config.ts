@@ -38,12 +38,19 @@ export default defineConfig(async () => {
             ALLOW_INSECURE_ISSUERS: 'true',
             // A small STS limit with the shortest period, so the throttling test trips and recovers in seconds.
             STS_RATE_LIMIT_PERIOD: '10',
+            S3_RATE_LIMIT: '500',
+            S3_RATE_LIMIT_PERIOD: '10',
             // The storage contract suite's upstreams (test/storage/upstreams/global-setup.ts) are http on 127.0.0.1.
             ALLOWED_UPSTREAM_HOSTS: '127.0.0.1',
             // A Worker secret a secret_ref storage connection names (test/worker/connection-buckets.test.ts): s3rver's account.
             UPSTREAM_S3RVER_KEYS: '{"accessKeyId":"S3RVER","secretAccessKey":"S3RVER"}',
           },
-          ratelimits: { STS_RATE_LIMITER: { namespace_id: '1001', simple: { limit: 5, period: 10 } } },
+          ratelimits: {
+            STS_RATE_LIMITER: { namespace_id: '1001', simple: { limit: 5, period: 10 } },
+            // S3 per caller: high enough for every suite. The limits test swaps in the small one.
+            S3_RATE_LIMITER: { namespace_id: '1002', simple: { limit: 500, period: 10 } },
+            S3_RATE_LIMITER_SMALL: { namespace_id: '1003', simple: { limit: 20, period: 10 } },
+          },
           r2Buckets: ['STORAGE', 'STORAGE_B'],
         },
       }),
@@ -55,7 +62,7 @@ export default defineConfig(async () => {
       testTimeout: 60_000,
       // The Worker logs one line per request (src/hooks/request-log.ts); thousands of them would bury
       // the report. Its shape is tested with its own sink in test/worker/request-hooks.test.ts.
-      onConsoleLog: (log: string) => !log.includes('"event":"request"'),
+      onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
     },
   };
 });

@@ -207,12 +207,13 @@ function writeSecretFile(path, value) {
   chmodSync(path, 0o600);
 }
 
+/** With --info-file (tests, tools) the secret is only in that 0600 file: captured console output never holds it. */
 function printUsage({ accessKeyId, secretAccessKey }) {
   console.log(`
 bucketgate is ready at ${endpoint}  (bucket "${DEMO_BUCKET}", demo key with s3:* on *)
 
   export AWS_ACCESS_KEY_ID=${accessKeyId}
-  export AWS_SECRET_ACCESS_KEY=${secretAccessKey}
+  export AWS_SECRET_ACCESS_KEY=${args['info-file'] ? `<secretAccessKey in ${args['info-file']}>` : secretAccessKey}
   export AWS_REGION=us-east-1
   aws --endpoint-url ${endpoint} s3 ls s3://${DEMO_BUCKET}
 

@@ -3,6 +3,7 @@ import { adminRoutes } from './admin/routes';
 import type { Env } from './env';
 import { withHooks, type FrontDoor, type RequestHooks, type RequestInfo } from './hooks/request-hooks';
 import { requestLog } from './hooks/request-log';
+import { usageRecorder } from './usage/hook';
 import { getBucket } from './registry/buckets';
 import { handleS3Request, type S3Services } from './s3/lifecycle';
 import { bucketFromHost } from './s3/operation';
@@ -20,7 +21,7 @@ import { credentialStore } from './sts/session-store';
  */
 
 export interface AppOptions {
-  /** Run around every front door, in order. Default: the per-request log line. */
+  /** Run around every front door, in order. Default: the per-request log line and usage record. */
   hooks?: readonly RequestHooks[];
 }
 
@@ -45,9 +46,22 @@ const s3Door: FrontDoorEntry = {
 const FRONT_DOORS: Record<FrontDoor, FrontDoorEntry> = {
   's3-path': s3Door,
   's3-virtual': s3Door,
-  sts: { newRequestId: newStsRequestId, serve: handleStsRequest },
-  admin: { newRequestId: () => crypto.randomUUID(), serve: async (request, env, executionCtx) => adminApp.fetch(request, env, executionCtx) },
-  'well-known': { newRequestId: () => crypto.randomUUID(), serve: (request, env) => wellKnown(request, env) },
+  sts: {
+    newRequestId: newStsRequestId,
+    serve: (request, env, executionCtx, info) => {
+      info.bytesIn = declaredLength(request);
+      return handleStsRequest(request, env, executionCtx, info);
+    },
+  },
+  admin: { newRequestId: () => crypto.randomUUID(), serve: serveAdmin },
+  'well-known': {
+    newRequestId: () => crypto.randomUUID(),
+    serve: (request, env, _executionCtx, info) => {
+      info.operation = 'well-known';
+      info.principal = 'anonymous';
+      return wellKnown(request, env);
+    },
+  },
 };
 
 /**
@@ -67,7 +81,7 @@ export function frontDoorOf(request: Request, baseDomain: string): FrontDoor {
 }
 
 export function createApp(options: AppOptions = {}) {
-  const hooks = options.hooks ?? [requestLog()];
+  const hooks = options.hooks ?? [requestLog(), usageRecorder()];
   return {
     async fetch(request: Request, env: Env, executionCtx: ExecutionContext): Promise<Response> {
       const frontDoor = frontDoorOf(request, env.BASE_DOMAIN ?? '');
@@ -76,6 +90,21 @@ export function createApp(options: AppOptions = {}) {
       return withHooks(hooks, request, { env, info }, executionCtx, () => door.serve(request, env, executionCtx, info));
     },
   };
+}
+
+/** The admin API; its one credential is the ADMIN_TOKEN, so an answer other than 401/503 was the admin's. */
+async function serveAdmin(request: Request, env: Env, executionCtx: ExecutionContext, info: RequestInfo): Promise<Response> {
+  info.operation = 'admin';
+  info.bytesIn = declaredLength(request);
+  const response = await adminApp.fetch(request, env, executionCtx);
+  info.principal = response.status === 401 || response.status === 503 ? 'anonymous' : 'admin';
+  return response;
+}
+
+/** The body length a bounded reader (admin JSON, STS form) takes in whole: its Content-Length. */
+export function declaredLength(request: Request): number {
+  const value = Number(request.headers.get('content-length') ?? 0);
+  return Number.isSafeInteger(value) && value > 0 ? value : 0;
 }
 
 /** `/.well-known/*`: the gateway's JWKS (session and federation keys) and its OIDC discovery document. */

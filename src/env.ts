@@ -49,4 +49,21 @@ export interface Env {
   FEDERATION_KEY_VERSIONS?: string;
   /** "true" lets IdP issuers be http on a loopback host (local tests only); off by default. */
   ALLOW_INSECURE_ISSUERS?: string;
+  /**
+   * Largest single PutObject / UploadPart body in bytes for the whole deployment (default and
+   * ceiling 5368709120, S3's 5 GiB); buckets may set a lower `limits.maxObjectSize` (adrs/0024).
+   */
+  MAX_OBJECT_SIZE?: string;
+  /** Per-caller S3 request limit (`[[ratelimits]]` in wrangler.toml); unbound = no limit (adrs/0024). */
+  S3_RATE_LIMITER?: RateLimit;
+  /** S3_RATE_LIMITER's `limit` (keep equal to wrangler.toml): per-bucket `requestsPerMinute` is weighed against it. */
+  S3_RATE_LIMIT?: string;
+  /** S3_RATE_LIMITER's period in seconds ("10" or "60", default 60): what Retry-After tells a slowed-down client. */
+  S3_RATE_LIMIT_PERIOD?: string;
+  /** Workers Analytics Engine dataset for usage records; unbound = batched into D1 `usage_daily` (adrs/0024). */
+  USAGE?: AnalyticsEngineDataset;
+  /** Days audit_log rows and STS failure counts are kept (default 90); pruned by the scheduled handler. */
+  AUDIT_RETENTION_DAYS?: string;
+  /** Days usage_daily rows are kept (default 400); pruned by the scheduled handler. */
+  USAGE_RETENTION_DAYS?: string;
 }

@@ -1,3 +1,4 @@
+import { errorText, log } from '../core/log';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
@@ -38,7 +39,7 @@ export function toAdminError(error: unknown): AdminError {
   if (error instanceof RegistryNotFoundError) return new AdminError(404, error.code, error.message);
   if (error instanceof MasterKeyError) return new AdminError(503, 'MasterKeyMisconfigured', error.message);
   // Unexpected: log the kind and message (registry errors never carry secrets), answer generically.
-  console.error(JSON.stringify({ level: 'error', msg: 'admin request failed', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }));
+  log.error('admin request failed', { error: errorText(error) });
   return new AdminError(500, 'InternalError', 'internal error; see the Worker logs');
 }
 

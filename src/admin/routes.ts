@@ -1,3 +1,4 @@
+import { auditRoutes } from './audit';
 import { requireAdminToken } from './auth';
 import { bucketRoutes } from './buckets';
 import { connectionRoutes } from './connections';
@@ -9,6 +10,7 @@ import { adminApp } from './openapi-kit';
 import { revocationRoutes } from './revocations';
 import { roleRoutes } from './roles';
 import { settingsRoutes } from './settings';
+import { usageRoutes } from './usage';
 
 /**
  * /admin/v1: bearer-authenticated JSON API over the registry (contract in README, "Admin API";
@@ -30,6 +32,8 @@ export function adminRoutes() {
   app.route('/revocations', revocationRoutes());
   app.route('/connections', connectionRoutes());
   app.route('/settings', settingsRoutes());
+  app.route('/usage', usageRoutes());
+  app.route('/audit', auditRoutes());
   serveOpenApiDocument(app);
   app.all('*', () => {
     throw new AdminError(404, 'NotFound', 'no such admin route');

@@ -1,3 +1,4 @@
+import { log } from '../core/log';
 import { parseAllowList } from '../storage/endpoint-guard';
 import type { Backend } from '../storage/backend';
 import { DRIVERS } from '../storage/drivers';
@@ -33,11 +34,11 @@ export async function openConnectionBackend(env: Env, config: z.output<typeof S3
   const live = await getLiveConnection(env, config.connection);
   if (!live) {
     // The bucket names a connection that is gone: an operator error, never the client's.
-    console.error(JSON.stringify({ level: 'error', msg: 'bucket backend names a missing connection', connection: config.connection }));
+    log.error('bucket backend names a missing connection', { connection: config.connection });
     throw new S3Error('InternalError', "The bucket's storage is not available. Please contact the administrator.");
   }
   if (live.connection.status !== 'active') {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'bucket storage connection not active', connection: live.connection.id, status: live.connection.status }));
+    log.warn('bucket storage connection not active', { connection: live.connection.id, status: live.connection.status });
     throw unavailable();
   }
   let credentials;
@@ -45,7 +46,7 @@ export async function openConnectionBackend(env: Env, config: z.output<typeof S3
     credentials = await resolveCredentials(live, env, { subject: bucket });
   } catch (error) {
     if (!(error instanceof CredentialUnavailableError)) throw error;
-    console.warn(JSON.stringify({ level: 'warn', msg: 'bucket storage credentials unavailable', connection: live.connection.id, reason: error.message }));
+    log.warn('bucket storage credentials unavailable', { connection: live.connection.id, error: error.message });
     throw unavailable();
   }
   return new S3Backend(s3DriverConfig(live.connection, credentials, config), parseAllowList(env.ALLOWED_UPSTREAM_HOSTS));

@@ -1,3 +1,4 @@
+import { errorText, log } from '../core/log';
 import type { Env } from '../env';
 import { MasterKeyError } from '../secrets/envelope';
 import { RegistryError } from './errors';
@@ -15,6 +16,14 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
+
+/** How long audit_log rows and STS failure counts are kept: AUDIT_RETENTION_DAYS (1..3650), default 90. */
+export function auditRetentionDays(env: Pick<Env, 'AUDIT_RETENTION_DAYS'>): number {
+  const days = Number(env.AUDIT_RETENTION_DAYS);
+  return Number.isInteger(days) && days >= 1 && days <= 3650 ? days : DEFAULT_AUDIT_RETENTION_DAYS;
+}
+
 // Defence in depth: a field that looks like a credential is dropped even if a caller passes one.
 const SECRET_LIKE = /secret|token|password|credential|ciphertext/i;
 
@@ -29,7 +38,7 @@ export async function recordAudit(env: Env, entry: AuditEntry): Promise<void> {
       .bind(new Date().toISOString(), entry.actor, entry.action, entry.target?.slice(0, 256) ?? null, entry.outcome, detail)
       .run();
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', msg: 'audit write failed', action: entry.action, target: entry.target, error: String(error) }));
+    log.error('audit write failed', { action: entry.action, target: entry.target, error: errorText(error) });
   }
 }
 

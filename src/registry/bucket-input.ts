@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendConfig, BucketName, CorsRule } from './schemas';
+import { BackendConfig, BucketLimits, BucketName, CorsRule } from './schemas';
 
 /** Names a bucket may not take: `admin` would make path-style `/admin/v1/...` ambiguous. */
 export const RESERVED_BUCKET_NAMES: ReadonlySet<string> = new Set(['admin']);
@@ -13,6 +13,8 @@ const BucketSettings = z.strictObject({
     .record(z.string().min(1).max(128), z.string().max(256))
     .refine((labels) => Object.keys(labels).length <= 50, 'at most 50 labels'),
   cacheTtl: z.number().int().min(0).max(31_536_000),
+  /** Replaces the bucket's limits as a whole; `{}` clears them. */
+  limits: BucketLimits,
 });
 
 /** POST /admin/v1/buckets, and S3 CreateBucket with only `name`. Omitted settings take defaults. */

@@ -19,12 +19,13 @@ interface BucketRow {
   cors: string;
   labels: string;
   cache_ttl: number;
+  limits: string;
   created_by: string | null;
   created_at: string;
   updated_at: string;
 }
 
-const COLUMNS = 'name, backend, status, public_read, public_list, cors, labels, cache_ttl, created_by, created_at, updated_at';
+const COLUMNS = 'name, backend, status, public_read, public_list, cors, labels, cache_ttl, limits, created_by, created_at, updated_at';
 const DEFAULT_CACHE_TTL = 60;
 /** A guarded write that changed nothing although neither the name nor the place is taken lost a race with a delete; it is retried this often. */
 const MAX_PLACEMENT_ATTEMPTS = 3;
@@ -39,6 +40,7 @@ function fromRow(row: BucketRow): BucketConfig {
     cors: JSON.parse(row.cors),
     labels: JSON.parse(row.labels),
     cacheTtl: row.cache_ttl,
+    limits: JSON.parse(row.limits),
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -46,7 +48,7 @@ function fromRow(row: BucketRow): BucketConfig {
 }
 
 function toRow(b: BucketConfig): unknown[] {
-  return [b.name, JSON.stringify(b.backend), b.status, b.publicRead ? 1 : 0, b.publicList ? 1 : 0, JSON.stringify(b.cors), JSON.stringify(b.labels), b.cacheTtl, b.createdBy, b.createdAt, b.updatedAt];
+  return [b.name, JSON.stringify(b.backend), b.status, b.publicRead ? 1 : 0, b.publicList ? 1 : 0, JSON.stringify(b.cors), JSON.stringify(b.labels), b.cacheTtl, JSON.stringify(b.limits), b.createdBy, b.createdAt, b.updatedAt];
 }
 
 const bucketCache = new RecordCache<BucketConfig, BucketConfig>({
@@ -94,6 +96,7 @@ export async function createBucket(env: Env, input: BucketCreateInput | unknown,
       cors: fields.cors ?? [],
       labels: fields.labels ?? {},
       cacheTtl: fields.cacheTtl ?? DEFAULT_CACHE_TTL,
+      limits: fields.limits ?? {},
       createdBy: actor,
       createdAt: now,
       updatedAt: now,
@@ -180,7 +183,7 @@ async function requireBucket(env: Env, name: string): Promise<BucketConfig> {
   return bucket;
 }
 
-type BucketSettingsChange = Partial<Pick<BucketConfig, 'backend' | 'status' | 'publicRead' | 'publicList' | 'cors' | 'labels' | 'cacheTtl'>>;
+type BucketSettingsChange = Partial<Pick<BucketConfig, 'backend' | 'status' | 'publicRead' | 'publicList' | 'cors' | 'labels' | 'cacheTtl' | 'limits'>>;
 
 /** Each changeable setting's column and how it is stored. */
 const SETTING_COLUMNS: { [F in keyof Required<BucketSettingsChange>]: [column: string, store: (value: Required<BucketSettingsChange>[F]) => unknown] } = {
@@ -191,6 +194,7 @@ const SETTING_COLUMNS: { [F in keyof Required<BucketSettingsChange>]: [column: s
   cors: ['cors', (v) => JSON.stringify(v)],
   labels: ['labels', (v) => JSON.stringify(v)],
   cacheTtl: ['cache_ttl', (v) => v],
+  limits: ['limits', (v) => JSON.stringify(v)],
 };
 
 /**

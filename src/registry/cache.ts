@@ -1,3 +1,4 @@
+import { errorText, log } from '../core/log';
 import type { z } from 'zod';
 import type { Env } from '../env';
 
@@ -153,5 +154,5 @@ export class RecordCache<Stored, Live> {
 }
 
 function logCacheError(op: 'read' | 'write' | 'delete' | 'mark', kind: string, error: unknown): void {
-  console.warn(JSON.stringify({ level: 'warn', msg: `registry cache ${op} failed`, kind, error: error instanceof Error ? error.message : String(error) }));
+  log.warn(`registry cache ${op} failed`, { kind, error: errorText(error) });
 }

@@ -57,6 +57,18 @@ export type BackendConfig = z.infer<typeof BackendConfig>;
 
 export const BucketStatus = z.enum(['active', 'suspended']);
 
+/** S3's largest single PUT and part: a bucket's limit can only lower it (adrs/0024). */
+export const S3_MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
+
+/** Per-bucket overrides of the deployment's limits (src/s3/limits.ts, src/s3/rate-limit.ts); an omitted one falls back to the deployment's. */
+export const BucketLimits = z.strictObject({
+  /** Largest PutObject / UploadPart body in bytes; larger ones are refused EntityTooLarge before they are read. */
+  maxObjectSize: z.number().int().min(1).max(S3_MAX_UPLOAD_BYTES, 'at most 5 GiB (5368709120), S3\'s single-upload limit').optional(),
+  /** S3 requests per minute per caller (access key, session, or anonymous client) on this bucket. */
+  requestsPerMinute: z.number().int().min(1).max(1_000_000).optional(),
+});
+export type BucketLimits = z.infer<typeof BucketLimits>;
+
 export const BucketConfig = z.object({
   name: BucketName,
   backend: BackendConfig,
@@ -66,6 +78,8 @@ export const BucketConfig = z.object({
   cors: z.array(CorsRule),
   labels: z.record(z.string(), z.string()),
   cacheTtl: z.number().int().min(0),
+  // Records cached before limits existed parse with none.
+  limits: BucketLimits.default({}),
   createdBy: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),

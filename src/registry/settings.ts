@@ -1,3 +1,4 @@
+import { log } from '../core/log';
 import { z } from 'zod';
 import type { Env } from '../env';
 import { audited } from './audit';
@@ -55,7 +56,7 @@ function wranglerDefault(env: Env): BackendConfig {
     const parsed = safeJson(env.DEFAULT_BACKEND);
     const config = BackendConfig.safeParse(parsed);
     if (config.success) return config.data;
-    console.error(JSON.stringify({ level: 'error', msg: 'DEFAULT_BACKEND is not a backend config; using DEFAULT_R2_BINDING' }));
+    log.error('DEFAULT_BACKEND is not a backend config; using DEFAULT_R2_BINDING');
   }
   return { type: 'r2', binding: env.DEFAULT_R2_BINDING || 'STORAGE', prefix: '' };
 }

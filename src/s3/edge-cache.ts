@@ -1,3 +1,4 @@
+import { errorText, log } from '../core/log';
 import { keyOf, type S3Context } from './context';
 import { evaluateReadPreconditions, unquoteEtag } from './conditional';
 import { S3Error } from '../core/s3-error';
@@ -148,5 +149,5 @@ async function store(key: string, response: Response, ttl: number): Promise<void
 
 /** A cache that cannot be filled or cleared costs only speed: the answer already went out. */
 function cacheFailed(error: unknown): void {
-  console.warn(JSON.stringify({ level: 'warn', event: 'edge-cache', error: error instanceof Error ? error.message : String(error) }));
+  log.warn('edge cache failed', { error: errorText(error) });
 }

@@ -5,6 +5,8 @@ import type { CredentialStore, RequestBody } from '../auth/identity';
 import { ANONYMOUS, type Principal } from '../auth/principal';
 import { openBackend } from '../connections/open-backend';
 import type { Env } from '../env';
+import { countBytes } from '../hooks/byte-count';
+import { principalLabel } from '../hooks/principal-label';
 import type { RequestInfo } from '../hooks/request-hooks';
 import type { BucketConfig } from '../registry/schemas';
 import type { S3Context } from './context';
@@ -14,7 +16,9 @@ import { S3Error } from '../core/s3-error';
 import { assertKeyFits, parseS3Operation } from './operation';
 import { keyLimitFor, S3_OPERATIONS } from './operations';
 import { guardAgainstEdgeCompression } from './no-transform';
+import { enforceS3RateLimit, SlowDownError } from './rate-limit';
 import { errorResponse, s3ErrorFor, withRequestId } from './respond';
+import { hashClientIp } from '../sts/audit';
 
 /** What the composition root (src/app.ts) hands the S3 path: it never imports sts/ itself. */
 export interface S3Services {
@@ -39,6 +43,8 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
   try {
     const op = parseS3Operation(request, env.BASE_DOMAIN);
     resource = op.resource;
+    info.operation = op.action;
+    info.bucket = op.bucket;
     // A CORS preflight never carries credentials: the bucket's rules alone answer it.
     let principal: Principal;
     ({ principal, body } =
@@ -50,7 +56,10 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
             virtualHostBucket: op.addressing === 'virtual' ? op.bucket : undefined,
             maxPresignedExpiresSeconds: maxPresignedExpiresSeconds(env.MAX_PRESIGNED_EXPIRES_SECONDS),
           }));
+    info.principal = principalLabel(principal);
+    if (body) body.stream = countBytes(body.stream, (n) => (info.bytesIn = (info.bytesIn ?? 0) + n)).stream;
     bucket = op.bucket !== undefined && op.action !== 'CreateBucket' ? await resolveBucket(services, op.bucket) : undefined;
+    if (env.S3_RATE_LIMITER) await enforceS3RateLimit(env, principal, bucket, () => hashClientIp(env, request.headers.get('cf-connecting-ip'), now));
 
     const operation = S3_OPERATIONS[op.action];
     if (bucket && operation.authorizedBy === 'lifecycle' && !authorize(principal, operation.iamAction, bucket, op.key)) {
@@ -72,12 +81,23 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
       now,
       changedKeys: [],
     };
-    const response = withRequestId(await withEdgeCache(c, operation), requestId);
+    // Workers clocks stand still during CPU work: these spans are the I/O each phase waited for.
+    const dispatchedAt = Date.now();
+    info.authMs = dispatchedAt - info.startedAt;
+    let dispatched: Response;
+    try {
+      dispatched = await withEdgeCache(c, operation);
+    } finally {
+      info.upstreamMs = Date.now() - dispatchedAt;
+    }
+    const response = withRequestId(dispatched, requestId);
     return withCors(guardAgainstEdgeCompression(response, request), request, bucket);
   } catch (error) {
     const failure = s3ErrorFor(error, requestId);
     info.errorCode = failure.code;
-    return withCors(guardAgainstEdgeCompression(errorResponse(failure, resource, requestId, request.method), request), request, bucket);
+    const response = errorResponse(failure, resource, requestId, request.method);
+    if (failure instanceof SlowDownError) response.headers.set('retry-after', String(failure.retryAfterSeconds));
+    return withCors(guardAgainstEdgeCompression(response, request), request, bucket);
   }
 }
 

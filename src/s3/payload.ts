@@ -1,8 +1,10 @@
 import type { S3Context } from './context';
 import { S3Error } from '../core/s3-error';
+import { S3_MAX_UPLOAD_BYTES } from '../registry/schemas';
+import { assertUploadFits } from './limits';
 
 /** S3's largest single PUT, and its largest part. */
-export const MAX_SINGLE_UPLOAD_BYTES = 5 * 1024 ** 3;
+export const MAX_SINGLE_UPLOAD_BYTES = S3_MAX_UPLOAD_BYTES;
 
 /**
  * The verified payload of a PUT or UploadPart with its declared length. Storage needs the length
@@ -14,12 +16,8 @@ export function requestPayload(c: S3Context): { stream: ReadableStream<Uint8Arra
     // A bodiless request only stands for an empty object when it says so.
     if (c.request.headers.get('content-length') === '0') return { stream: new Blob([]).stream(), length: 0 };
   } else if (body.length !== null) {
-    if (body.length > MAX_SINGLE_UPLOAD_BYTES) {
-      throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
-        ProposedSize: String(body.length),
-        MaxSizeAllowed: String(MAX_SINGLE_UPLOAD_BYTES),
-      });
-    }
+    // Before a byte is read: the deployment's and the bucket's limits (adrs/0024).
+    assertUploadFits(body.length, c.env, c.bucket);
     return { stream: body.stream, length: body.length };
   }
   throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.');

@@ -1,5 +1,6 @@
+import { errorText, log } from '../core/log';
 import type { Env } from '../env';
-import { recordAudit } from '../registry/audit';
+import { auditRetentionDays, recordAudit } from '../registry/audit';
 import { pruneStsFailures, recordStsFailure } from './failure-audit';
 import { deriveStsKeyBits } from './keys';
 
@@ -8,11 +9,9 @@ import { deriveStsKeyBits } from './keys';
  * why failures are counted): a successful call is one audit_log row — action `sts.<Action>`,
  * target the role or caller, detail with the issuer, subject, session name, credentials' ids and
  * a salted hash of the client IP. A failed call adds to its client's per-minute count in
- * sts_failures (failure-audit.ts). Rows older than STS_AUDIT_RETENTION_DAYS are pruned now and
- * then by STS calls themselves.
+ * sts_failures (failure-audit.ts). Rows older than AUDIT_RETENTION_DAYS (default 90) are pruned
+ * now and then by STS calls themselves, and daily by the scheduled handler (src/ops/retention.ts).
  */
-
-export const STS_AUDIT_RETENTION_DAYS = 90;
 /** One call in this many prunes expired rows: bounded work, no cron needed. */
 const PRUNE_ONE_IN = 100;
 
@@ -40,12 +39,12 @@ export async function recordStsCall(env: Env, clientIpHash: string | null, event
 }
 
 export async function pruneStsAudit(env: Env, now: Date): Promise<void> {
-  const cutoff = new Date(now.getTime() - STS_AUDIT_RETENTION_DAYS * 86_400_000).toISOString();
+  const cutoff = new Date(now.getTime() - auditRetentionDays(env) * 86_400_000).toISOString();
   try {
     await env.DB.prepare("DELETE FROM audit_log WHERE action LIKE 'sts.%' AND at < ?").bind(cutoff).run();
     await pruneStsFailures(env, cutoff);
   } catch (error) {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'sts audit prune failed', error: String(error) }));
+    log.warn('sts audit prune failed', { error: errorText(error) });
   }
 }
 

@@ -1,3 +1,4 @@
+import { errorText, log } from '../core/log';
 import type { Env } from '../env';
 
 /**
@@ -29,7 +30,7 @@ export async function recordStsFailure(env: Env, failure: StsFailure, now: Date)
       .bind(at.slice(0, 16), failure.clientIpHash ?? '', failure.action, failure.code.slice(0, 64), at, JSON.stringify(bounded(failure.detail)))
       .run();
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', msg: 'sts failure audit write failed', action: failure.action, code: failure.code, error: String(error) }));
+    log.error('sts failure audit write failed', { action: failure.action, errorCode: failure.code, error: errorText(error) });
   }
 }
 

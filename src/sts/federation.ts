@@ -1,3 +1,4 @@
+import { log } from '../core/log';
 import { parseAllowList } from '../storage/endpoint-guard';
 import { cachedFederatedCredentials } from '../storage/s3/federated-credentials-cache';
 import { assumeRoleWithWebIdentity, type FederatedCredentials, FederationError } from '../storage/s3/federated-credentials';
@@ -63,10 +64,11 @@ export async function federatedCredentials(
   return cachedFederatedCredentials({ connectionId: options.connectionId, roleArn: options.roleArn }, exchange, {
     now,
     onRefreshFailure: (error) =>
-      console.warn(JSON.stringify({
-        level: 'warn', msg: 'federation refresh failed; using cached credentials', connectionId: options.connectionId,
-        kind: error instanceof FederationError ? error.kind : 'error', detail: error instanceof FederationError ? error.detail : String(error),
-      })),
+      log.warn('federation refresh failed; using cached credentials', {
+        connection: options.connectionId,
+        kind: error instanceof FederationError ? error.kind : 'error',
+        error: error instanceof FederationError ? error.detail : String(error),
+      }),
   });
 }
 

@@ -1,3 +1,4 @@
+import { errorText, log } from '../core/log';
 import type { Env } from '../env';
 import type { RequestInfo } from '../hooks/request-hooks';
 import { assumeRoleWithWebIdentity } from './assume-role';
@@ -56,6 +57,9 @@ export async function handleStsRequest(request: Request, env: Env, executionCtx:
     reason = e.message.slice(0, 200);
     return stsErrorResponse(e, requestId);
   } finally {
+    // The log line and usage record (src/hooks): who the call was for, never a token.
+    info.principal = action === 'GetCallerIdentity' ? (trace.accessKeyId ?? 'anonymous') : trace.role && trace.sessionName ? `${trace.role}/${trace.sessionName}` : 'anonymous';
+    if (action) info.operation = `sts.${action}`;
     if (action) {
       const actor = action === 'GetCallerIdentity' ? (trace.accessKeyId ?? 'anonymous') : trace.subject ? `${trace.issuer}#${trace.subject}` : 'anonymous';
       const target = action === 'GetCallerIdentity' ? (trace.arn ?? null) : (trace.role ?? null);
@@ -75,6 +79,6 @@ export function isStsRootCall(request: Request): boolean {
 }
 
 function internalFailure(error: unknown, requestId: string): StsError {
-  console.error(JSON.stringify({ level: 'error', requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }));
+  log.error('sts request failed', { requestId, error: errorText(error) });
   return new StsError('InternalFailure', 'An internal error occurred. Please try again.');
 }

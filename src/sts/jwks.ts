@@ -1,3 +1,4 @@
+import { errorText, log } from '../core/log';
 import type { JSONWebKeySet } from 'jose';
 import { sha256Hex } from '../auth/sigv4';
 import type { Env } from '../env';
@@ -108,7 +109,7 @@ async function refresh(env: Env, idp: JwksSource, key: string, now: number): Pro
   try {
     await env.CACHE.put(KV_PREFIX + key, JSON.stringify(entry), { expirationTtl: JWKS_MAX_STALE_MS / 1000 });
   } catch (error) {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'jwks cache write failed', error: String(error) }));
+    log.warn('jwks cache write failed', { error: errorText(error) });
   }
   return jwks;
 }
@@ -178,7 +179,7 @@ async function readKv(env: Env, key: string): Promise<CachedJwks | undefined> {
     const raw = await env.CACHE.get<CachedJwks>(KV_PREFIX + key, 'json');
     if (raw && typeof raw.fetchedAt === 'number' && Array.isArray(raw.jwks?.keys)) return raw;
   } catch (error) {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'jwks cache read failed', error: String(error) }));
+    log.warn('jwks cache read failed', { error: errorText(error) });
   }
   return undefined;
 }
@@ -192,5 +193,5 @@ function communicationError(): StsError {
 }
 
 function logFetchFailure(idp: JwksSource, error: unknown): void {
-  console.warn(JSON.stringify({ level: 'warn', msg: 'IdP key fetch failed', issuer: idp.issuer, error: error instanceof Error ? error.message : String(error) }));
+  log.warn('IdP key fetch failed', { issuer: idp.issuer, error: errorText(error) });
 }

@@ -1,3 +1,4 @@
+import { log } from '../core/log';
 import type { Env } from '../env';
 import { gatewayIssuer, IssuerConfigError } from './gateway-issuer';
 
@@ -15,7 +16,7 @@ export function openidConfiguration(env: Env, request: Request): Response {
   } catch (error) {
     if (!(error instanceof IssuerConfigError)) throw error;
     // An operator error: say so in the log, and give relying parties nothing they could cache as valid.
-    console.error(JSON.stringify({ level: 'error', msg: 'openid-configuration: bad issuer URL', error: error.message }));
+    log.error('openid-configuration: bad issuer URL', { error: error.message });
     return Response.json({ error: 'issuer_not_configured' }, { status: 500, headers: { 'cache-control': 'no-store' } });
   }
   const document = {

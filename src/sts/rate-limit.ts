@@ -1,3 +1,4 @@
+import { errorText, log } from '../core/log';
 import type { Env } from '../env';
 import { StsError } from './errors';
 
@@ -21,7 +22,7 @@ export async function enforceStsRateLimit(env: Env, clientIpHash: string | null)
   if (!limiter) {
     if (!warnedUnbound) {
       warnedUnbound = true;
-      console.warn(JSON.stringify({ level: 'warn', msg: 'STS_RATE_LIMITER is not bound: /.sts calls are not rate-limited' }));
+      log.warn('STS_RATE_LIMITER is not bound: /.sts calls are not rate-limited');
     }
     return;
   }
@@ -31,7 +32,7 @@ export async function enforceStsRateLimit(env: Env, clientIpHash: string | null)
     ({ success: allowed } = await limiter.limit({ key: `sts/${clientIpHash}` }));
   } catch (error) {
     // Fail open: the limiter protects D1, it must not stop sign-ins when it is unavailable.
-    console.warn(JSON.stringify({ level: 'warn', msg: 'STS rate limiter failed', error: error instanceof Error ? error.message : String(error) }));
+    log.warn('STS rate limiter failed', { error: errorText(error) });
     return;
   }
   if (!allowed) throw new StsError('Throttling', 'Rate exceeded', { retryAfterSeconds: retryAfterSeconds(env) });

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import type { GatewayInfo } from './support/gateway';
+import { secretsInLog } from './support/log-secrets';
+import { recordSecrets, SECRETS_FILE_ENV } from './support/secrets';
 import { tempDir } from './support/files';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,6 +24,9 @@ export default async function setup(project: TestProject) {
   const dir = await tempDir('gateway');
   const infoFile = join(dir, 'gateway.json');
   const port = await freePort();
+  // The secrets registry (support/secrets.ts): test workers inherit the variable.
+  const secretsFile = join(dir, 'secrets.txt');
+  process.env[SECRETS_FILE_ENV] = secretsFile;
   mkdirSync(join(ROOT, '.bucketgate'), { recursive: true });
   const log = createWriteStream(LOG);
   const dev = spawn(
@@ -35,19 +40,33 @@ export default async function setup(project: TestProject) {
   dev.stdout?.pipe(log);
   dev.stderr?.pipe(log);
 
+  let started = false;
   const stop = async () => {
     await stopProcessGroup(dev);
-    log.end();
+    await new Promise<void>((resolve) => log.end(resolve));
+    const check = started ? secretsInLog(LOG, secretsFile) : undefined;
     await rm(dir, { recursive: true, force: true });
+    // Issue 10: no secret the run created may appear in the gateway's log.
+    if (check && check.requestLines === 0) throw new Error(`${LOG} holds no request log lines: the secret scan would prove nothing`);
+    if (check && check.problems.length > 0) throw new Error(`secrets in the gateway log ${LOG}:\n${check.problems.join('\n')}`);
   };
   try {
-    project.provide('gateway', await waitForInfo(dev, infoFile));
+    const info = await waitForInfo(dev, infoFile);
+    started = true;
+    recordSecrets(info.adminToken, info.secretAccessKey, ...(await devVarSecrets()));
+    project.provide('gateway', info);
   } catch (error) {
     await stop();
     const tail = (await readFile(LOG, 'utf8').catch(() => '')).split('\n').slice(-40).join('\n');
     throw new Error(`the gateway did not start: ${(error as Error).message}\n--- ${LOG} (tail)\n${tail}`);
   }
   return stop;
+}
+
+/** MASTER_KEY and ADMIN_TOKEN from .dev.vars, which scripts/dev.mjs hands the gateway. */
+async function devVarSecrets(): Promise<string[]> {
+  const text = await readFile(join(ROOT, '.dev.vars'), 'utf8').catch(() => '');
+  return [...text.matchAll(/^(?:MASTER_KEY|ADMIN_TOKEN)\s*=\s*"?([^"\n]+)"?\s*$/gm)].map((m) => m[1]!);
 }
 
 export function freePort(): Promise<number> {

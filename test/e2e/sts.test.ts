@@ -6,6 +6,7 @@ import { type OidcIssuer, startOidcIssuer } from '../oidc/issuer';
 import { awsCliV1, boto3Current, rclone as locateRclone } from './support/clients';
 import { removeDir, tempDir } from './support/files';
 import { admin, gateway, uniqueBucket } from './support/gateway';
+import { recordSecrets } from './support/secrets';
 import { awsClientEnv, clientEnv, run, succeed } from './support/process';
 
 /**
@@ -35,7 +36,9 @@ describe('STS with real clients', () => {
       ref: 'refs/heads/main', job_workflow_ref: 'org/repo/.github/workflows/ci.yml@refs/heads/main', iat: now, nbf: now, exp: now + 600, ...overrides,
     };
     const response = await fetch(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claims }) });
-    return ((await response.json()) as { token: string }).token;
+    const { token } = (await response.json()) as { token: string };
+    recordSecrets(token);
+    return token;
   }
 
   /** An environment with no credentials at all: only the web identity token can get any. */
@@ -83,6 +86,7 @@ describe('STS with real clients', () => {
     expect(result.AssumedRoleUser.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/e2e-${bucket}/cli`);
     expect(result.SubjectFromWebIdentityToken).toBe('repo:org/repo:ref:refs/heads/main');
     const { AccessKeyId, SecretAccessKey, SessionToken } = result.Credentials;
+    recordSecrets(SecretAccessKey, SessionToken);
     const env = bareEnv({ AWS_ACCESS_KEY_ID: AccessKeyId, AWS_SECRET_ACCESS_KEY: SecretAccessKey, AWS_SESSION_TOKEN: SessionToken });
     const s3 = (...args: string[]) => succeed(awsV1.path, ['--endpoint-url', gateway().endpoint, 's3', ...args], { env });
 
@@ -144,6 +148,7 @@ describe('STS with real clients', () => {
       '--role-arn', roleArn, '--role-session-name', 'rclone', '--web-identity-token', `file://${tokenFile}`, '--output', 'json',
     ], { env: bareEnv() });
     const { AccessKeyId, SecretAccessKey, SessionToken } = JSON.parse(assumed.stdout).Credentials;
+    recordSecrets(SecretAccessKey, SessionToken);
     await writeFile(join(work, 'rclone.conf'), '');
     const env = clientEnv({
       RCLONE_CONFIG: join(work, 'rclone.conf'),

@@ -13,5 +13,6 @@ declare global {
   interface KVNamespace {}
   interface R2Bucket {}
   interface RateLimit {}
+  interface AnalyticsEngineDataset {}
   interface ExecutionContext {}
 }

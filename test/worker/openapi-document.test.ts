@@ -56,8 +56,8 @@ describe('GET /admin/v1/openapi.json', () => {
   it('notices a route mounted without a definition (a plain Hono sub-app)', async () => {
     const doc = await servedDocument();
     const app = adminRoutes();
-    app.route('/usage', new Hono().get('/', (c) => c.json({})));
-    expect(undocumented(app, doc)).toEqual(['GET /usage']);
+    app.route('/undocumented', new Hono().get('/', (c) => c.json({})));
+    expect(undocumented(app, doc)).toEqual(['GET /undocumented']);
   });
 
   it('is a structurally valid OpenAPI 3.1 document', async () => {
@@ -106,7 +106,7 @@ describe('GET /admin/v1/openapi.json', () => {
     // BucketCreateInput: name required, the rest optional, unknown fields refused (strict).
     expect(create.required).toEqual(['name']);
     expect(create.additionalProperties).toBe(false);
-    expect(Object.keys(create.properties).sort()).toEqual(['backend', 'cacheTtl', 'cors', 'labels', 'name', 'publicList', 'publicRead']);
+    expect(Object.keys(create.properties).sort()).toEqual(['backend', 'cacheTtl', 'cors', 'labels', 'limits', 'name', 'publicList', 'publicRead']);
     // And the document's claim matches the API's behaviour: an unknown field is refused.
     const refused = await admin('POST', '/buckets', { name: 'openapi-doc-unknown', colour: 'red' });
     expect(refused.status).toBe(400);

@@ -1,6 +1,7 @@
 import { AwsClient } from 'aws4fetch';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
+import { recordSecretFields } from './secrets';
 
 /** What the global setup's gateway instance tells the tests (see global-setup.ts). */
 export interface GatewayInfo {
@@ -37,7 +38,11 @@ export async function admin(method: string, path: string, body?: unknown): Promi
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : undefined };
+  const json = text ? JSON.parse(text) : undefined;
+  // Key secrets come back once, connection secrets go in: both join the registry the log is grepped for.
+  recordSecretFields(body);
+  recordSecretFields(json);
+  return { status: response.status, json };
 }
 
 /**

@@ -1,0 +1,50 @@
+/**
+ * Counts the bytes a body actually streamed, without buffering it: a pull-driven wrapper that
+ * reads its source only when its own consumer asks (so an unread body stays unread, ADR 0012) and
+ * reports the total once, when the stream ends, errors or is cancelled (a client that went away).
+ */
+export interface CountedStream {
+  stream: ReadableStream<Uint8Array>;
+  /** Resolves with the bytes passed on, once the stream is over whichever way it ended. */
+  ended: Promise<number>;
+}
+
+/**
+ * `expectedLength` keeps a declared Content-Length on a response built from the result (workerd
+ * sends a JS stream chunked unless told its length), so clients still see the length they expect.
+ */
+export function countBytes(source: ReadableStream<Uint8Array>, onChunk?: (bytes: number) => void, expectedLength?: number): CountedStream {
+  let total = 0;
+  let finish!: (bytes: number) => void;
+  const ended = new Promise<number>((resolve) => (finish = resolve));
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        reader ??= source.getReader();
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          finish(total);
+          throw error;
+        }
+        if (chunk.done) {
+          controller.close();
+          finish(total);
+          return;
+        }
+        total += chunk.value.byteLength;
+        onChunk?.(chunk.value.byteLength);
+        controller.enqueue(chunk.value);
+      },
+      cancel(reason) {
+        finish(total);
+        return reader ? reader.cancel(reason) : source.cancel(reason);
+      },
+      ...(expectedLength !== undefined ? { expectedLength } : {}),
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, ended };
+}

@@ -1,0 +1,28 @@
+import type { Env } from '../env';
+import { S3Error } from '../core/s3-error';
+import { S3_MAX_UPLOAD_BYTES, type BucketConfig } from '../registry/schemas';
+
+/**
+ * The largest body one PutObject or UploadPart may carry (adrs/0024): S3's 5 GiB, lowered by the
+ * deployment's MAX_OBJECT_SIZE and then by the bucket's `limits.maxObjectSize`. Checked against
+ * the declared length (Content-Length, or x-amz-decoded-content-length of an aws-chunked body)
+ * before a byte of the body is read, so the client hears EntityTooLarge instead of uploading it:
+ * with `Expect: 100-continue` it never sends the body, and without it the refusal comes first.
+ */
+export function maxUploadBytes(env: Pick<Env, 'MAX_OBJECT_SIZE'>, bucket: BucketConfig | undefined): number {
+  let max = S3_MAX_UPLOAD_BYTES;
+  const deployment = env.MAX_OBJECT_SIZE === undefined ? NaN : Number(env.MAX_OBJECT_SIZE);
+  if (Number.isSafeInteger(deployment) && deployment > 0) max = Math.min(max, deployment);
+  const own = bucket?.limits.maxObjectSize;
+  return own !== undefined ? Math.min(max, own) : max;
+}
+
+export function assertUploadFits(length: number, env: Pick<Env, 'MAX_OBJECT_SIZE'>, bucket: BucketConfig | undefined): void {
+  const max = maxUploadBytes(env, bucket);
+  if (length > max) {
+    throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
+      ProposedSize: String(length),
+      MaxSizeAllowed: String(max),
+    });
+  }
+}
