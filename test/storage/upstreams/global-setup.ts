@@ -37,10 +37,10 @@ export default async function setup(project: TestProject) {
   const { endpoint, region, bucket, accessKeyId, secretAccessKey } = gateway.info;
   project.provide('upstreamGateway', { endpoint, region, bucket, accessKeyId, secretAccessKey });
   return async () => {
+    await azurite.stop();
     await s3rver.stop();
     await faults.close();
     await gateway.stop();
-    await azurite.stop();
   };
 }
 
