@@ -1,6 +1,6 @@
 import type { Backend, ObjectBody, ObjectInfo, ObjectMetadata } from '../storage/backend';
 import { S3Error } from '../core/s3-error';
-import { md5WhileStreaming } from './md5-stream';
+import { md5WhileStreaming } from '../core/md5-stream';
 
 const MiB = 1024 * 1024;
 /** R2 and S3 accept at most this many parts per upload. */

@@ -9,7 +9,7 @@ import { assertObjectAcl } from '../canned-acl';
 import { ifMatchHolds, unquoteEtag, writeConditionsFrom } from '../conditional';
 import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
 import { isS3Error, S3Error } from '../../core/s3-error';
-import { md5WhileStreaming } from '../md5-stream';
+import { md5WhileStreaming } from '../../core/md5-stream';
 import { metadataFromRequest } from '../object-headers';
 import { checksumHeaders, requestPayload, writeFromBody } from '../payload';
 import { assertPartDeclaresChecksum, assertSentObjectChecksum, checksumElements, objectChecksum, sentPartChecksums, uploadChecksumFromRequest, uploadChecksumHeaders } from '../multipart-checksums';

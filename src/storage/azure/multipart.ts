@@ -1,4 +1,4 @@
-import { md5WhileStreaming } from '../../s3/md5-stream';
+import { md5WhileStreaming } from '../../core/md5-stream';
 import type { CompletedPart, ObjectInfo, ObjectMetadata, WriteConditions } from '../backend';
 import { StorageError } from '../errors';
 import { type BlockId, decodeBlockId, encodeBlockId, METADATA_CHUNK_BYTES, newUploadId, sameBytes, uploadBytes } from './block-ids';

@@ -1,4 +1,4 @@
-import { md5WhileStreaming } from '../../s3/md5-stream';
+import { md5WhileStreaming } from '../../core/md5-stream';
 import type { ByteRange, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from '../backend';
 import { resolveRange } from '../emulate/range';
 import { isStorageError, StorageError } from '../errors';

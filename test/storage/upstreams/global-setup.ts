@@ -43,11 +43,12 @@ export default async function setup(project: TestProject) {
     throw error;
   });
   return async () => {
+    // Azurite first: its temp dir is removed even when a later stop fails.
+    await azurite.stop();
     await stopWebDav();
     await s3rver.stop();
     await faults.close();
     await gateway.stop();
-    await azurite.stop();
   };
 }
 
