@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { UsageError } from './errors.mjs';
 import { columnsOf, json, table } from './output.mjs';
 
 /**
@@ -10,7 +11,8 @@ const FILTERS = ['actor', 'action', 'target', 'outcome', 'since', 'until'];
 
 export async function auditTail(ctx) {
   const { api, values, out } = ctx;
-  const limit = Number(values.limit ?? 20);
+  const limit = positiveInt('limit', values.limit ?? '20');
+  const interval = positiveInt('interval', values.interval ?? '2') * 1000;
   const filters = Object.fromEntries(FILTERS.map((f) => [f, values[f]]));
   const seen = new Set();
   const keyOf = (item) => (item.id !== undefined ? `id:${item.id}` : JSON.stringify(item));
@@ -34,7 +36,6 @@ export async function auditTail(ctx) {
   else if (!values.follow) out('no audit entries');
 
   if (!values.follow) return;
-  const interval = Number(values.interval ?? 2) * 1000;
   for (;;) {
     try {
       await sleep(interval, undefined, { signal: ctx.signal });
@@ -45,4 +46,9 @@ export async function auditTail(ctx) {
     const page = await api.call('GET', '/audit', { query: { ...filters, limit: String(limit) } });
     show(page.items ?? []);
   }
+}
+
+function positiveInt(flag, value) {
+  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`--${flag} takes a positive whole number, not "${value}"`);
+  return Number(value);
 }

@@ -37,7 +37,7 @@ export async function runCrud(ctx, resource, action) {
       }
       const created = await api.call('POST', resource.path, { body, query });
       if (values.json) out(json(created));
-      else if (ctx.printCreated) ctx.printCreated(created);
+      else if (ctx.printSecret) ctx.printSecret(created, 'created');
       else out(`created ${idOf(created)}\n${record(created)}`);
       return;
     }
@@ -56,8 +56,16 @@ export async function runCrud(ctx, resource, action) {
       out(values.json ? json({ deleted: id }) : `deleted ${id}`);
       return;
     }
-    default:
-      throw new UsageError(`unknown action "${action}" for ${ctx.name}: list, get, create, update, delete`);
+    default: {
+      const extra = resource.actions?.[action];
+      if (!extra) throw new UsageError(`unknown action "${action}" for ${ctx.name}: ${['list', 'get', 'create', 'update', 'delete', ...Object.keys(resource.actions ?? {})].join(', ')}`);
+      const id = needId();
+      const body = extra.body ? await buildBody(values, resource.flags, ctx) : undefined;
+      const answer = await api.call('POST', `${resource.path}/${encode(id)}/${action}`, { body, query: extra.body ? query : undefined });
+      if (values.json) out(json(answer));
+      else if (extra.secret && ctx.printSecret) ctx.printSecret(answer, `${action}d`);
+      else out(`${action}: ${id}\n${record(answer)}`);
+    }
   }
 }
 

@@ -21,6 +21,9 @@ export const HELP = `bucketgate — admin CLI for a bucketgate gateway
   bucketgate <resource> create [<name>] [flags] [-f file.json] [--set field=value]
   bucketgate <resource> update <id> [flags] [-f file.json] [--set field=value]
   bucketgate <resource> delete <id>              (revocations: delete <kind> <id>)
+  bucketgate buckets suspend|resume|validate <name>
+  bucketgate keys rotate <id>                    prints the new secret once
+  bucketgate connections validate <id> | rotate <id> -f auth.json   (body {"auth":{…}})
   bucketgate roles apply -f role.json            create or update by name; unchanged when equal
   bucketgate audit tail [--limit N] [--follow] [--interval S] [--actor A] [--action A] [--target T] [--outcome O] [--since T] [--until T]
   bucketgate usage [--from DATE] [--to DATE] [--group-by bucket|principal|operation|day]
@@ -45,7 +48,7 @@ function optionsFor(command, action) {
   if (command === 'usage') return { from: { type: 'string' }, to: { type: 'string' }, 'group-by': { type: 'string' } };
   const resource = RESOURCES[command];
   if (!resource) return {};
-  if (action === 'create' || action === 'update' || action === 'apply') {
+  if (action === 'create' || action === 'update' || action === 'apply' || resource.actions?.[action]?.body) {
     return { ...BODY_OPTIONS, ...bodyFlagOptions(resource.flags), ...(resource.validateFlag ? { 'no-validate': { type: 'boolean' } } : {}) };
   }
   return {};
@@ -54,7 +57,7 @@ function optionsFor(command, action) {
 function resourceHelp(name) {
   const resource = RESOURCES[name];
   const flags = Object.entries(resource.flags).map(([flag, spec]) => `  --${flag} <${spec.kind}>  → ${spec.field}`);
-  return [`bucketgate ${name} list|get|create|update|delete`, 'Body flags (create, update):', ...flags, '  -f file.json | -f -, --set field=value', ...(resource.validateFlag ? ['  --no-validate  save without probing the upstream'] : [])].join('\n');
+  return [`bucketgate ${name} ${['list', 'get', 'create', 'update', 'delete', ...Object.keys(resource.actions ?? {})].join('|')}`, 'Body flags (create, update):', ...flags, '  -f file.json | -f -, --set field=value', ...(resource.validateFlag ? ['  --no-validate  save without probing the upstream'] : [])].join('\n');
 }
 
 /**
@@ -102,11 +105,11 @@ async function run(argv, io) {
 
   ctx.resource = RESOURCES[command];
   if (command === 'roles' && action === 'apply') return applyRole(ctx);
-  if (command === 'keys' && action === 'create') {
-    // The one answer that carries the secret: shown once, with a reminder that it will not be again.
-    ctx.printCreated = (key) => {
+  if (command === 'keys') {
+    // The answers that carry a secret (create, rotate): shown once, with a reminder that it will not be again.
+    ctx.printSecret = (key, verb) => {
       const { secretAccessKey, ...rest } = key;
-      io.out(`created ${key.accessKeyId}\n${record(rest)}\n\nsecretAccessKey  ${secretAccessKey}\nThe secret is shown only now: store it (rotate the key if it is lost).`);
+      io.out(`${verb} ${key.accessKeyId}\n${record(rest)}\n\nsecretAccessKey  ${secretAccessKey}\nThe secret is shown only now: store it (rotate the key if it is lost).`);
     };
   }
   return runCrud(ctx, ctx.resource, action);

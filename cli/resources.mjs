@@ -3,6 +3,9 @@
  * how a list is shown, and which flags build a create or update body (everything else through
  * `-f file.json` or `--set field=value`). One entry per collection; commands.mjs does the rest.
  *
+ * `actions` are POSTs to `<path>/<id>/<action>` beyond CRUD (`body`: takes a body like create;
+ * `secret`: the answer carries a secret, shown once).
+ *
  * Flag kinds: `string`; `bool` (true|false); `int`; `json` (a JSON value); `list` (repeatable,
  * each a string); `labels` (repeatable key=value); `json-list` (repeatable, each a JSON value).
  */
@@ -16,6 +19,7 @@ export const RESOURCES = {
     id: 'name',
     createIdField: 'name',
     validateFlag: true,
+    actions: { suspend: {}, resume: {}, validate: {} },
     columns: [
       ['NAME', (b) => b.name],
       ['STATUS', (b) => b.status],
@@ -36,6 +40,7 @@ export const RESOURCES = {
     path: '/keys',
     listKey: 'keys',
     id: 'accessKeyId',
+    actions: { rotate: { secret: true } },
     columns: [
       ['ACCESS KEY ID', (k) => k.accessKeyId],
       ['NAME', (k) => k.displayName],
@@ -116,6 +121,7 @@ export const RESOURCES = {
     listKey: 'connections',
     id: 'id',
     validateFlag: true,
+    actions: { validate: {}, rotate: { body: true } },
     columns: [
       ['ID', (c) => c.id],
       ['NAME', (c) => c.name],

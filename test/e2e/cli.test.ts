@@ -112,6 +112,8 @@ describe('CRUD round trips', () => {
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+BACKEND\s+PUBLIC\s+CREATED$/);
     expect(table.stdout).toMatch(new RegExp(`^${name}\\s+active\\s+\\S+\\s+read,list\\s`, 'm'));
+    expect(await gwJson(['buckets', 'suspend', name])).toMatchObject({ status: 'suspended' });
+    expect(await gwJson(['buckets', 'resume', name])).toMatchObject({ status: 'active' });
     expect((await gw(['buckets', 'delete', name])).code).toBe(0);
     const gone = await gw(['buckets', 'get', name]);
     expect(gone.code).toBe(1);
@@ -141,11 +143,21 @@ describe('CRUD round trips', () => {
       expect(shown.stdout).toContain(accessKeyId);
       expect(shown.stdout).not.toContain(secret);
     }
-    expect(await gwJson(['keys', 'update', accessKeyId!, '--enabled', 'false'])).toMatchObject({ enabled: false });
+    // rotate: a new secret, printed once; the old one stops working at once (same isolate).
+    const rotated = await gw(['keys', 'rotate', accessKeyId!]);
+    expect(rotated.code).toBe(0);
+    const newSecret = /^secretAccessKey\s+(\S+)$/m.exec(rotated.stdout)?.[1];
+    expect(newSecret).toMatch(/^\S{40,}$/);
+    expect(newSecret).not.toBe(secret);
+    expect(rotated.stdout.split(newSecret!).length - 1).toBe(1);
     expect((await s3.fetch(`${gateway().endpoint}/${bucket}/hello.txt`)).status).toBe(403);
+    const s3New = new AwsClient({ accessKeyId: accessKeyId!, secretAccessKey: newSecret!, region: gateway().region, service: 's3' });
+    expect((await s3New.fetch(`${gateway().endpoint}/${bucket}/hello.txt`)).status).toBe(200);
+
+    expect(await gwJson(['keys', 'update', accessKeyId!, '--enabled', 'false'])).toMatchObject({ enabled: false });
+    expect((await s3New.fetch(`${gateway().endpoint}/${bucket}/hello.txt`)).status).toBe(403);
     expect((await gw(['keys', 'delete', accessKeyId!])).code).toBe(0);
     expect((await gw(['keys', 'get', accessKeyId!])).code).toBe(1);
-    await s3.fetch(`${gateway().endpoint}/${bucket}/hello.txt`, { method: 'DELETE' });
   });
 
   it('idps, roles (apply is idempotent), revocations', async () => {
@@ -218,7 +230,7 @@ describe('errors and exit codes', () => {
   });
 
   it('bad usage exits 2 before any request', async () => {
-    for (const args of [['frobnicate'], ['buckets', 'explode'], ['buckets', 'list', '--bogus'], ['buckets', 'get'], ['buckets', 'create', 'x', '--public-read', 'maybe'], ['keys', 'create', '-f', join(home, 'missing.json')], ['buckets', 'update', 'x']]) {
+    for (const args of [['frobnicate'], ['buckets', 'explode'], ['buckets', 'list', '--bogus'], ['buckets', 'get'], ['buckets', 'create', 'x', '--public-read', 'maybe'], ['keys', 'create', '-f', join(home, 'missing.json')], ['buckets', 'update', 'x'], ['audit', 'tail', '--limit', 'many'], ['keys', 'rotate']]) {
       const run = await gw(args);
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr, args.join(' ')).toMatch(/^error: /);
