@@ -10,10 +10,11 @@ export async function runCrud(ctx, resource, action) {
   const { api, values, positionals, out } = ctx;
   const query = resource.validateFlag && values['no-validate'] ? { validate: 'false' } : undefined;
   const idOf = typeof resource.id === 'function' ? resource.id : (item) => item[resource.id];
+  // Revocations are addressed by two words (kind, id); everything else by one.
+  const idWords = typeof resource.id === 'function' ? 2 : 1;
   const needId = () => {
-    const id = positionals.join('/');
-    if (!id) throw new UsageError(`${ctx.name} ${action} needs the item's ${typeof resource.id === 'string' ? resource.id : 'kind and id'}`);
-    return id;
+    if (positionals.length !== idWords) throw new UsageError(`${ctx.name} ${action} needs the item's ${idWords === 1 ? resource.id : 'kind and id'}`);
+    return positionals.join('/');
   };
 
   switch (action) {
