@@ -2,8 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { probeBackend } from '../registry/backend-check';
 import { BucketCreateInput, BucketPatchInput } from '../registry/bucket-input';
 import { createBucket, deleteBucket, listBuckets, readBucket, setBucketStatus, updateBucket } from '../registry/buckets';
-import { BucketConfig } from '../registry/schemas';
-import { BucketProbe } from './answer-schemas';
+import { BucketAnswer, BucketProbe } from './answer-schemas';
 import { AdminError } from './errors';
 import { ADMIN_ACTOR, readJsonBody } from './json';
 import { adminApp, errorAnswers, jsonAnswer, jsonBody, NO_CONTENT } from './openapi-kit';
@@ -14,9 +13,9 @@ export function bucketRoutes() {
   const app = adminApp();
   const tags = ['buckets'];
   const params = z.object({ name: z.string() });
-  const bucket = jsonAnswer(BucketConfig, 'The bucket.');
+  const bucket = jsonAnswer(BucketAnswer, 'The bucket.');
 
-  const list = createRoute({ method: 'get', path: '/', tags, summary: 'List buckets', responses: { 200: jsonAnswer(z.object({ buckets: z.array(BucketConfig) }), 'Every bucket, by name.'), ...errorAnswers() } });
+  const list = createRoute({ method: 'get', path: '/', tags, summary: 'List buckets', responses: { 200: jsonAnswer(z.object({ buckets: z.array(BucketAnswer) }), 'Every bucket, by name.'), ...errorAnswers() } });
   app.openapi(list, async (c) => c.json({ buckets: await listBuckets(c.env) }, 200));
 
   const create = createRoute({
@@ -25,7 +24,7 @@ export function bucketRoutes() {
     tags,
     summary: 'Create a bucket (omitted settings take defaults; without a backend, the default backend)',
     request: { query: ValidateQuery, body: jsonBody(app, 'BucketCreateInput', BucketCreateInput) },
-    responses: { 201: jsonAnswer(BucketConfig, 'Created.'), ...errorAnswers(400, 409, 413, 422) },
+    responses: { 201: jsonAnswer(BucketAnswer, 'Created.'), ...errorAnswers(400, 409, 413, 422) },
   });
   app.openapi(create, async (c) => {
     const options = saveOptions(c.req.valid('query'));

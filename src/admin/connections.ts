@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { Connection, ConnectionCreateInput, ConnectionPatchInput, ConnectionRotateInput } from '../registry/connection-schemas';
+import { ConnectionCreateInput, ConnectionPatchInput, ConnectionRotateInput } from '../registry/connection-schemas';
 import { createConnection, deleteConnection, listConnections, readConnection, rotateConnection, updateConnection, validateConnection } from '../registry/connections';
+import { ConnectionAnswer } from './answer-schemas';
 import { AdminError, adminErrorResponse } from './errors';
 import { ADMIN_ACTOR, readJsonBody } from './json';
 import { adminApp, errorAnswers, jsonAnswer, jsonBody, NO_CONTENT } from './openapi-kit';
@@ -11,9 +12,9 @@ export function connectionRoutes() {
   const app = adminApp();
   const tags = ['connections'];
   const params = z.object({ id: z.string() });
-  const connection = jsonAnswer(Connection, 'The connection (auth mode and fingerprint, never a secret).');
+  const connection = jsonAnswer(ConnectionAnswer, 'The connection (auth mode and fingerprint, never a secret).');
 
-  const list = createRoute({ method: 'get', path: '/', tags, summary: 'List storage connections', responses: { 200: jsonAnswer(z.object({ connections: z.array(Connection) }), 'Every connection.'), ...errorAnswers() } });
+  const list = createRoute({ method: 'get', path: '/', tags, summary: 'List storage connections', responses: { 200: jsonAnswer(z.object({ connections: z.array(ConnectionAnswer) }), 'Every connection.'), ...errorAnswers() } });
   app.openapi(list, async (c) => c.json({ connections: await listConnections(c.env) }, 200));
 
   const create = createRoute({
@@ -22,7 +23,7 @@ export function connectionRoutes() {
     tags,
     summary: 'Create a connection (probed unless ?validate=false)',
     request: { query: ValidateQuery, body: jsonBody(app, 'ConnectionCreateInput', ConnectionCreateInput) },
-    responses: { 201: jsonAnswer(Connection, 'Created.'), ...errorAnswers(400, 409, 413, 422) },
+    responses: { 201: jsonAnswer(ConnectionAnswer, 'Created.'), ...errorAnswers(400, 409, 413, 422) },
   });
   app.openapi(create, async (c) => {
     const options = saveOptions(c.req.valid('query'));

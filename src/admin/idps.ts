@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createIdp, deleteIdp, getIdp, listIdps, updateIdp } from '../registry/idps';
-import { IdentityProvider, IdpCreateInput, IdpPatchInput } from '../registry/sts-schemas';
+import { IdpCreateInput, IdpPatchInput } from '../registry/sts-schemas';
+import { IdentityProviderAnswer } from './answer-schemas';
 import { AdminError, adminErrorResponse } from './errors';
 import { ADMIN_ACTOR, readJsonBody } from './json';
 import { adminApp, errorAnswers, jsonAnswer, jsonBody, NO_CONTENT } from './openapi-kit';
@@ -10,9 +11,9 @@ export function idpRoutes() {
   const app = adminApp();
   const tags = ['idps'];
   const params = z.object({ id: z.string() });
-  const idp = jsonAnswer(IdentityProvider, 'The identity provider.');
+  const idp = jsonAnswer(IdentityProviderAnswer, 'The identity provider.');
 
-  const list = createRoute({ method: 'get', path: '/', tags, summary: 'List identity providers', responses: { 200: jsonAnswer(z.object({ idps: z.array(IdentityProvider) }), 'Every identity provider.'), ...errorAnswers() } });
+  const list = createRoute({ method: 'get', path: '/', tags, summary: 'List identity providers', responses: { 200: jsonAnswer(z.object({ idps: z.array(IdentityProviderAnswer) }), 'Every identity provider.'), ...errorAnswers() } });
   app.openapi(list, async (c) => c.json({ idps: await listIdps(c.env) }, 200));
 
   const create = createRoute({
@@ -21,7 +22,7 @@ export function idpRoutes() {
     tags,
     summary: 'Trust an OIDC issuer',
     request: { body: jsonBody(app, 'IdpCreateInput', IdpCreateInput) },
-    responses: { 201: jsonAnswer(IdentityProvider, 'Created.'), ...errorAnswers(400, 409, 413) },
+    responses: { 201: jsonAnswer(IdentityProviderAnswer, 'Created.'), ...errorAnswers(400, 409, 413) },
   });
   app.openapi(create, async (c) => {
     const input = await readJsonBody(c, { action: 'idp.create', target: null });

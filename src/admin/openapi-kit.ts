@@ -1,4 +1,4 @@
-import { type Hook, OpenAPIHono } from '@hono/zod-openapi';
+import { type Hook, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ZodType } from 'zod';
 import type { Env } from '../env';
 import { fieldErrors } from '../registry/errors';
@@ -20,6 +20,17 @@ const answerInvalidParameters: Hook<unknown, AdminEnv, string, unknown> = (resul
   if (!result.success) throw new AdminError(400, 'InvalidRequest', 'request failed validation', fieldErrors(result.error));
 };
 
+/**
+ * `schema` as a named component of the document (`$ref: #/components/schemas/<name>`). Called
+ * through the prototype: importing @hono/zod-openapi adds `.openapi()` to zod's prototype, but zod 4
+ * copies prototype additions onto each schema when it is built, so a schema built before that
+ * import (the registry's, depending on module order) has no `.openapi` of its own.
+ */
+export function named<S extends ZodType>(schema: S, name: string): S {
+  const openapi = (z.ZodType.prototype as unknown as { openapi(this: S, refId: string): S }).openapi;
+  return openapi.call(schema, name);
+}
+
 export function adminApp(): OpenAPIHono<AdminEnv> {
   return new OpenAPIHono<AdminEnv>({ defaultHook: answerInvalidParameters });
 }
@@ -31,7 +42,8 @@ export function adminApp(): OpenAPIHono<AdminEnv> {
  * (json.ts) bounds its size. A reference is not a zod schema, so OpenAPIHono adds no body validator.
  */
 export function jsonBody(app: OpenAPIHono<AdminEnv>, name: string, schema: ZodType, description?: string) {
-  app.openAPIRegistry.register(name, schema);
+  // register() calls .openapi() on what it is given: the copy named() makes has it.
+  app.openAPIRegistry.register(name, named(schema, name));
   return {
     required: true,
     ...(description ? { description } : {}),
@@ -43,6 +55,9 @@ export function jsonBody(app: OpenAPIHono<AdminEnv>, name: string, schema: ZodTy
 export function jsonAnswer<S extends ZodType>(schema: S, description: string) {
   return { description, content: { 'application/json': { schema } } } as const;
 }
+
+/** The error shape of errors.ts, a named component of the document. */
+const ErrorAnswer = named(AdminErrorBody, 'AdminError');
 
 const ERROR_DESCRIPTIONS = {
   400: 'The request failed validation: `fields` maps each input field to its messages.',
@@ -62,9 +77,9 @@ type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
  */
 export function errorAnswers<S extends ErrorStatus>(...statuses: S[]) {
   const all = [...new Set<ErrorStatus>([...statuses, 401, 500, 503])];
-  return Object.fromEntries(all.map((status) => [status, jsonAnswer(AdminErrorBody, ERROR_DESCRIPTIONS[status])])) as Record<
+  return Object.fromEntries(all.map((status) => [status, jsonAnswer(ErrorAnswer, ERROR_DESCRIPTIONS[status])])) as Record<
     S | 401 | 500 | 503,
-    ReturnType<typeof jsonAnswer<typeof AdminErrorBody>>
+    ReturnType<typeof jsonAnswer<typeof ErrorAnswer>>
   >;
 }
 

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { recordAudit } from '../registry/audit';
 import { createRevocation, listRevocations, Revocation, RevocationInput, unrevoke } from '../registry/revocations';
+import { RevocationAnswer } from './answer-schemas';
 import { AdminError, adminErrorResponse } from './errors';
 import { ADMIN_ACTOR, readJsonBody } from './json';
 import { adminApp, errorAnswers, jsonAnswer, jsonBody, NO_CONTENT } from './openapi-kit';
@@ -10,7 +11,7 @@ export function revocationRoutes() {
   const app = adminApp();
   const tags = ['revocations'];
 
-  const list = createRoute({ method: 'get', path: '/', tags, summary: 'List revocations in force', responses: { 200: jsonAnswer(z.object({ revocations: z.array(Revocation) }), 'Every revocation still in force.'), ...errorAnswers() } });
+  const list = createRoute({ method: 'get', path: '/', tags, summary: 'List revocations in force', responses: { 200: jsonAnswer(z.object({ revocations: z.array(RevocationAnswer) }), 'Every revocation still in force.'), ...errorAnswers() } });
   app.openapi(list, async (c) => c.json({ revocations: await listRevocations(c.env) }, 200));
 
   const create = createRoute({
@@ -19,7 +20,7 @@ export function revocationRoutes() {
     tags,
     summary: 'Revoke a session, every session of a role, or every session of a subject',
     request: { body: jsonBody(app, 'RevocationInput', RevocationInput) },
-    responses: { 201: jsonAnswer(Revocation, 'In force.'), ...errorAnswers(400, 404, 413) },
+    responses: { 201: jsonAnswer(RevocationAnswer, 'In force.'), ...errorAnswers(400, 404, 413) },
   });
   app.openapi(create, async (c) => {
     const input = await readJsonBody(c, { action: 'revocation.create', target: null });

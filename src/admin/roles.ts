@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRole, deleteRole, getRole, listRoles, updateRole } from '../registry/roles';
-import { Role, RoleCreateInput, RolePatchInput } from '../registry/sts-schemas';
+import { RoleCreateInput, RolePatchInput } from '../registry/sts-schemas';
+import { RoleAnswer } from './answer-schemas';
 import { AdminError, adminErrorResponse } from './errors';
 import { ADMIN_ACTOR, readJsonBody } from './json';
 import { adminApp, errorAnswers, jsonAnswer, jsonBody, NO_CONTENT } from './openapi-kit';
@@ -10,9 +11,9 @@ export function roleRoutes() {
   const app = adminApp();
   const tags = ['roles'];
   const params = z.object({ name: z.string() });
-  const role = jsonAnswer(Role, 'The role.');
+  const role = jsonAnswer(RoleAnswer, 'The role.');
 
-  const list = createRoute({ method: 'get', path: '/', tags, summary: 'List roles', responses: { 200: jsonAnswer(z.object({ roles: z.array(Role) }), 'Every role.'), ...errorAnswers() } });
+  const list = createRoute({ method: 'get', path: '/', tags, summary: 'List roles', responses: { 200: jsonAnswer(z.object({ roles: z.array(RoleAnswer) }), 'Every role.'), ...errorAnswers() } });
   app.openapi(list, async (c) => c.json({ roles: await listRoles(c.env) }, 200));
 
   const create = createRoute({
@@ -21,7 +22,7 @@ export function roleRoutes() {
     tags,
     summary: 'Create a role',
     request: { body: jsonBody(app, 'RoleCreateInput', RoleCreateInput) },
-    responses: { 201: jsonAnswer(Role, 'Created.'), ...errorAnswers(400, 409, 413) },
+    responses: { 201: jsonAnswer(RoleAnswer, 'Created.'), ...errorAnswers(400, 409, 413) },
   });
   app.openapi(create, async (c) => {
     const input = await readJsonBody(c, { action: 'role.create', target: null });
