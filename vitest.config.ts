@@ -60,6 +60,9 @@ export default defineConfig(async () => {
       setupFiles: ['./test/worker/setup.ts'],
       globalSetup: ['./test/oidc/global-setup.ts', './test/storage/upstreams/global-setup.ts'],
       testTimeout: 60_000,
+      // Setup hooks upload fixtures (10 MiB and more) through the Worker; on a loaded 2-core machine
+      // that outlasts vitest's 10 s default without anything being wrong.
+      hookTimeout: 60_000,
       // The Worker logs one line per request (src/hooks/request-log.ts); thousands of them would bury
       // the report. Its shape is tested with its own sink in test/worker/request-hooks.test.ts.
       onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
