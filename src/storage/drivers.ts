@@ -15,3 +15,11 @@ export const DRIVERS = {
 export function openS3Backend(env: Env, config: S3DriverConfig): S3Backend {
   return new S3Backend(config, parseAllowList(env.ALLOWED_UPSTREAM_HOSTS));
 }
+
+// PLACEHOLDER (dropped at merge; the real functions come from wip-azure / wip-webdav).
+export function openAzureBackend(_env: Env, _config: import('./azure/config').AzureDriverConfig): import('./backend').Backend {
+  throw new Error('placeholder: the azure driver has not landed');
+}
+export function openWebDavBackend(_env: Env, _config: import('./webdav/config').WebDavDriverConfig): import('./backend').Backend {
+  throw new Error('placeholder: the webdav driver has not landed');
+}
