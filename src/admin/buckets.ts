@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { openBackend } from '../connections/open-backend';
 import type { Env } from '../env';
 import { probeBackend } from '../registry/backend-check';
 import { createBucket, deleteBucket, listBuckets, readBucket, setBucketStatus, updateBucket } from '../registry/buckets';
@@ -33,7 +34,7 @@ export function bucketRoutes() {
   });
 
   app.delete('/:name', async (c) => {
-    await deleteBucket(c.env, c.req.param('name'), ADMIN_ACTOR);
+    await deleteBucket(c.env, c.req.param('name'), ADMIN_ACTOR, (bucket) => openBackend(c.env, bucket.backend, bucket.name));
     return c.body(null, 204);
   });
 
