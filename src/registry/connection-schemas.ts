@@ -78,4 +78,6 @@ export const LocationBase = {
   /** The connection's id. */
   connection: z.string().regex(/^[0-9a-f-]{36}$/, 'a connection id'),
   prefix: z.string().max(512).default(''),
+  /** Stores with real collections (Azure virtual directories, WebDAV): '' or a path ending in '/'. */
+  collectionPrefix: z.string().max(512).regex(/^(|.*\/)$/, "'' or a path ending in '/'").refine((p) => !p.startsWith('/') && !p.split('/').some((s) => s === '.' || s === '..'), "no leading '/' and no '.' or '..' segments").default(''),
 };

@@ -20,7 +20,7 @@ function uniqueName(label: string): string {
 }
 
 function azure(name: string, extra: Record<string, unknown> = {}) {
-  return { kind: 'azure', name, accountUrl: 'https://acme.blob.core.windows.net', auth: { mode: 'shared_key', accountName: 'acme', accountKey: ACCOUNT_KEY }, ...extra };
+  return { kind: 'azure', name, accountUrl: 'https://acme.blob.core.windows.net', probeContainer: 'photos', auth: { mode: 'shared_key', accountName: 'acme', accountKey: ACCOUNT_KEY }, ...extra };
 }
 
 function webdav(name: string, extra: Record<string, unknown> = {}) {
@@ -40,7 +40,7 @@ async function create(body: unknown) {
 describe('azure connections', () => {
   it('creates with an account URL, or account + endpoint suffix (default core.windows.net), and shows no key', async () => {
     const byUrl = await create(azure(uniqueName('az-url')));
-    expect(byUrl).toMatchObject({ kind: 'azure', settings: { accountUrl: 'https://acme.blob.core.windows.net' }, auth: { mode: 'shared_key' }, lastValidation: { skipped: true } });
+    expect(byUrl).toMatchObject({ kind: 'azure', settings: { accountUrl: 'https://acme.blob.core.windows.net', probeContainer: 'photos' }, auth: { mode: 'shared_key' }, lastValidation: { skipped: true } });
     expect(byUrl.auth.fingerprint).toMatch(/^…acme sha256:[0-9a-f]{8}$/);
     const byAccount = await create(azure(uniqueName('az-acct'), { accountUrl: undefined, account: 'acme' }));
     expect(byAccount.settings.accountUrl).toBe('https://acme.blob.core.windows.net');
@@ -70,6 +70,7 @@ describe('azure connections', () => {
       [{ endpointSuffix: 'core.windows.net' }, 'endpointSuffix'],
       [{ endpoint: 'https://acme.blob.core.windows.net' }, 'endpoint'],
       [{ probeContainer: 'x' }, 'probeContainer'],
+      [{ probeContainer: undefined }, 'probeContainer'],
     ];
     for (const [change, field] of cases) {
       const name = uniqueName('az-bad');
@@ -85,11 +86,12 @@ describe('azure connections', () => {
     const patched = await admin('PATCH', `/connections/${id}?validate=false`, { account: 'other', endpointSuffix: 'core.usgovcloudapi.net', probeContainer: 'probe' });
     expect(patched.status, patched.text).toBe(200);
     expect(patched.json.settings).toEqual({ accountUrl: 'https://other.blob.core.usgovcloudapi.net', probeContainer: 'probe' });
+    // The probe container cannot be cleared: every azure connection is probed on one.
     const cleared = await admin('PATCH', `/connections/${id}?validate=false`, { probeContainer: null });
-    expect(cleared.json.settings).toEqual({ accountUrl: 'https://other.blob.core.usgovcloudapi.net' });
+    expect(cleared.status).toBe(400);
     const foreign = await admin('PATCH', `/connections/${id}?validate=false`, { baseUrl: 'https://x.example.com/' });
     expect(foreign.status).toBe(400);
-    expect((await admin('GET', `/connections/${id}`)).json.settings).toEqual(cleared.json.settings);
+    expect((await admin('GET', `/connections/${id}`)).json.settings).toEqual(patched.json.settings);
 
     const before = (await admin('GET', `/connections/${id}`)).json;
     const rotated = await admin('POST', `/connections/${id}/rotate?validate=false`, { auth: { mode: 'sas', token: SAS } });
@@ -240,6 +242,13 @@ describe('buckets on any kind of connection', () => {
     expect((await admin('GET', `/buckets/${wrongType}`)).status).toBe(404);
     const badContainer = await admin('POST', '/buckets?validate=false', { name: uniqueName('badc'), backend: { type: 'azure', connection: az.id, container: 'Bad_Container', prefix: '' } });
     expect(badContainer.status).toBe(400);
+    expect(badContainer.json.error.fields['backend.container']).toHaveLength(1);
+    // Collections: a prefix is '' or ends in '/', and never climbs out of the base.
+    for (const prefix of ['noslash', '/abs/', 'a/../b/']) {
+      const bad = await admin('POST', '/buckets?validate=false', { name: uniqueName('badp'), backend: { type: 'webdav', connection: dav.id, prefix } });
+      expect(bad.status, prefix).toBe(400);
+      expect(bad.json.error.fields['backend.prefix'], prefix).toBeDefined();
+    }
 
     const inUse = await admin('DELETE', `/connections/${dav.id}`);
     expect(inUse.status).toBe(409);

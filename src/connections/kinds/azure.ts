@@ -48,8 +48,12 @@ const AzurePublicAuth = z.discriminatedUnion('mode', [fingerprinted('shared_key'
 const AzureConnectionSettings = z.strictObject({
   /** `https://<account>.blob.core.windows.net`, or Azurite's `http://127.0.0.1:10000/devstoreaccount1`. */
   accountUrl: UrlSetting,
-  /** A container that validating the connection probes; without one, the account is probed. */
-  probeContainer: z.string().min(3).max(63).optional(),
+  /**
+   * The container validating the connection probes (List Blobs + Get Container Properties).
+   * Required: an account-level probe (List Containers) fails for container-scoped SAS tokens and
+   * role assignments, which are the recommended ones.
+   */
+  probeContainer: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'an existing container: 3–63 lowercase letters, digits and single hyphens'),
 });
 type AzureConnectionSettings = z.infer<typeof AzureConnectionSettings>;
 
@@ -61,7 +65,7 @@ export const AzureLocation = z.object({
   type: z.literal('azure'),
   connection: LocationBase.connection,
   container: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, '3–63 lowercase letters, digits and single hyphens'),
-  prefix: LocationBase.prefix,
+  prefix: LocationBase.collectionPrefix,
 });
 export type AzureLocation = z.output<typeof AzureLocation>;
 
@@ -140,7 +144,7 @@ export const azureKind: ConnectionKind<AzureConnection, AzureSecret, AzureLocati
     probeContainer: AzureConnectionSettings.shape.probeContainer,
     auth: AzureAuthInput,
   }),
-  patchFields: { ...AccountSettingsInput, probeContainer: AzureConnectionSettings.shape.probeContainer.nullable() },
+  patchFields: { ...AccountSettingsInput, probeContainer: AzureConnectionSettings.shape.probeContainer.optional() },
   authInput: AzureAuthInput,
   record: AzureConnection,
   secret: AzureSecret,
@@ -174,8 +178,7 @@ export const azureKind: ConnectionKind<AzureConnection, AzureSecret, AzureLocati
     return { accountUrl: settings.accountUrl, ...(auth.mode === 'federation' ? { 'auth.tokenEndpoint': auth.tokenEndpoint } : {}) };
   },
   async probe(env, live, location) {
-    // Without a location: the connection's probe container, or (container "") the account itself.
-    const target = location ?? { container: live.connection.settings.probeContainer ?? '', prefix: '' };
+    const target = location ?? { container: live.connection.settings.probeContainer, prefix: '' };
     const outcome = await withCredentials(
       () => resolveAuth(live, env, undefined),
       (auth) => probeAzureUpstream(driverConfig(live.connection, auth, target), parseAllowList(env.ALLOWED_UPSTREAM_HOSTS)),

@@ -43,7 +43,7 @@ export type WebDavConnection = z.infer<typeof WebDavConnection>;
 export const WebDavLocation = z.object({
   type: z.literal('webdav'),
   connection: LocationBase.connection,
-  prefix: LocationBase.prefix,
+  prefix: LocationBase.collectionPrefix,
 });
 export type WebDavLocation = z.output<typeof WebDavLocation>;
 
@@ -123,12 +123,13 @@ export const webdavKind: ConnectionKind<WebDavConnection, BasicSecret, WebDavLoc
   endpoints({ settings }) {
     return { baseUrl: settings.baseUrl, ...(settings.uploadsUrl ? { uploadsUrl: settings.uploadsUrl } : {}) };
   },
-  async probe(env, live, location): Promise<KindProbe> {
+  async probe(env, live): Promise<KindProbe> {
     let detected: KindProbe['detected'];
     const outcome = await withCredentials(
       () => resolveAuth(live, env),
       async (auth) => {
-        const probed = await probeWebDavUpstream(driverConfig(live.connection, auth, location ?? { prefix: '' }), parseAllowList(env.ALLOWED_UPSTREAM_HOSTS));
+        // Always the base collection: a bucket's own collection need not exist yet (the driver makes collections on write).
+        const probed = await probeWebDavUpstream(driverConfig(live.connection, auth, { prefix: '' }), parseAllowList(env.ALLOWED_UPSTREAM_HOSTS));
         detected = { conditionalWrites: probed.conditionalWrites, deadProperties: probed.deadProperties };
         return probed.outcome;
       },
