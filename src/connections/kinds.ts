@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CommonPatchFields } from '../registry/connection-schemas';
 import type { ConnectionKind, ConnectionRecord, LocationRecord } from './kind-types';
 import { AzureConnection, azureKind, AzureLocation } from './kinds/azure';
 import { S3Connection, s3Kind, S3Location } from './kinds/s3';
@@ -26,6 +27,17 @@ export function connectionKind(kind: string): AnyConnectionKind | undefined {
 
 /** POST /admin/v1/connections: one variant per kind. */
 export const ConnectionCreateInput = z.discriminatedUnion('kind', [s3Kind.createInput, azureKind.createInput, webdavKind.createInput]);
+
+/**
+ * PATCH and /rotate bodies of any kind, for the API document. The registry parses a PATCH or a
+ * rotation with the fields and auth modes of the connection's own kind (read first).
+ */
+export const ConnectionPatchInput = z.union([
+  z.strictObject({ ...CommonPatchFields, ...s3Kind.patchFields }),
+  z.strictObject({ ...CommonPatchFields, ...azureKind.patchFields }),
+  z.strictObject({ ...CommonPatchFields, ...webdavKind.patchFields }),
+]);
+export const ConnectionRotateInput = z.strictObject({ auth: z.union([s3Kind.authInput, azureKind.authInput, webdavKind.authInput]) });
 
 /** A connection as the admin API answers it and the registry caches it (public part). */
 export const Connection = z.discriminatedUnion('kind', [S3Connection, AzureConnection, WebDavConnection]);
