@@ -1,14 +1,23 @@
 import type { Env } from '../env';
+import { AzureBackend } from './azure/backend';
+import type { AzureDriverConfig } from './azure/config';
+import { azureDriver } from './azure/driver';
+import type { Backend } from './backend';
 import { parseAllowList } from './endpoint-guard';
 import { r2Driver } from './r2/driver';
 import { S3Backend } from './s3/backend';
 import type { S3DriverConfig } from './s3/config';
 import { s3Driver } from './s3/driver';
+import { WebDavBackend } from './webdav/backend';
+import type { WebDavDriverConfig } from './webdav/config';
+import { webdavDriver } from './webdav/driver';
 
 /** Every storage driver, by type. Each one's entry lives in its own folder. */
 export const DRIVERS = {
   r2: r2Driver,
   s3: s3Driver,
+  azure: azureDriver,
+  webdav: webdavDriver,
 } as const;
 
 /** An S3-compatible upstream with credentials already resolved (by a connection or federation). Does no I/O. */
@@ -16,10 +25,12 @@ export function openS3Backend(env: Env, config: S3DriverConfig): S3Backend {
   return new S3Backend(config, parseAllowList(env.ALLOWED_UPSTREAM_HOSTS));
 }
 
-// PLACEHOLDER (dropped at merge; the real functions come from wip-azure / wip-webdav).
-export function openAzureBackend(_env: Env, _config: import('./azure/config').AzureDriverConfig): import('./backend').Backend {
-  throw new Error('placeholder: the azure driver has not landed');
+/** An Azure Blob container with its authorization already resolved (by a connection or federation). Does no I/O. */
+export function openAzureBackend(env: Env, config: AzureDriverConfig): AzureBackend {
+  return new AzureBackend(config, parseAllowList(env.ALLOWED_UPSTREAM_HOSTS));
 }
-export function openWebDavBackend(_env: Env, _config: import('./webdav/config').WebDavDriverConfig): import('./backend').Backend {
-  throw new Error('placeholder: the webdav driver has not landed');
+
+/** A WebDAV location with credentials already resolved (by a connection). Does no I/O. */
+export function openWebDavBackend(env: Env, config: WebDavDriverConfig): Backend {
+  return new WebDavBackend(config, parseAllowList(env.ALLOWED_UPSTREAM_HOSTS));
 }
