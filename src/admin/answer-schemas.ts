@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Connection } from '../registry/connection-schemas';
+import { Connection } from '../connections/kinds';
 import { Revocation } from '../registry/revocations';
 import { type AccessKeyRecord, BackendConfig, BucketConfig, PolicyStatement } from '../registry/schemas';
 import type { Settings } from '../registry/settings';

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { openBackend } from '../connections/open-backend';
 import { probeBackend } from '../registry/backend-check';
 import { BucketCreateInput, BucketPatchInput } from '../registry/bucket-input';
 import { createBucket, deleteBucket, listBuckets, readBucket, setBucketStatus, updateBucket } from '../registry/buckets';
@@ -57,7 +58,7 @@ export function bucketRoutes() {
 
   const remove = createRoute({ method: 'delete', path: '/{name}', tags, summary: 'Delete an empty bucket', request: { params }, responses: { 204: NO_CONTENT, ...errorAnswers(404, 409) } });
   app.openapi(remove, async (c) => {
-    await deleteBucket(c.env, c.req.param('name'), ADMIN_ACTOR);
+    await deleteBucket(c.env, c.req.param('name'), ADMIN_ACTOR, (bucket) => openBackend(c.env, bucket.backend, bucket.name));
     return c.body(null, 204);
   });
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ConnectionCreateInput, ConnectionPatchInput, ConnectionRotateInput } from '../registry/connection-schemas';
+import { ConnectionCreateInput, ConnectionPatchInput, ConnectionRotateInput } from '../connections/kinds';
 import { createConnection, deleteConnection, listConnections, readConnection, rotateConnection, updateConnection, validateConnection } from '../registry/connections';
 import { ConnectionAnswer } from './answer-schemas';
 import { AdminError, adminErrorResponse } from './errors';

@@ -15,12 +15,22 @@ import type { BackendConfig } from './schemas';
  * SELECT followed by a separate INSERT lets two concurrent writers both see a free place.
  */
 
+/**
+ * On a connection, a place is the connection plus the container its kind names (s3 `bucket`,
+ * azure `container`; webdav has none: the connection's base URL is the one container).
+ */
+const CONTAINER_FIELDS = ['bucket', 'container'] as const;
+
+function containerOf(backend: Exclude<BackendConfig, { type: 'r2' }>): string {
+  return 'bucket' in backend ? backend.bucket : 'container' in backend ? backend.container : '';
+}
+
 /** Rows of `buckets AS other` whose placement overlaps the one bound by `placementBinds`. */
 const OTHER_PREFIX = "coalesce(json_extract(other.backend, '$.prefix'), '')";
 /** The place a stored backend occupies, spelled as `placeOf` spells it (connection ids are UUIDs, so "/" is unambiguous). */
 const OTHER_PLACE = `CASE json_extract(other.backend, '$.type')
   WHEN 'r2' THEN 'r2:' || json_extract(other.backend, '$.binding')
-  WHEN 's3' THEN 's3:' || json_extract(other.backend, '$.connection') || '/' || json_extract(other.backend, '$.bucket') END`;
+  ELSE json_extract(other.backend, '$.type') || ':' || json_extract(other.backend, '$.connection') || '/' || coalesce(${CONTAINER_FIELDS.map((f) => `json_extract(other.backend, '$.${f}')`).join(', ')}, '') END`;
 const OVERLAPS = `other.name != ? AND ${OTHER_PLACE} = ?
   AND (substr(?, 1, length(${OTHER_PREFIX})) = ${OTHER_PREFIX} OR substr(${OTHER_PREFIX}, 1, length(?)) = ?)`;
 
@@ -32,12 +42,14 @@ export function placementBinds(bucket: string, backend: BackendConfig): unknown[
 }
 
 function placeOf(backend: BackendConfig): string {
-  return backend.type === 'r2' ? `r2:${backend.binding}` : `s3:${backend.connection}/${backend.bucket}`;
+  return backend.type === 'r2' ? `r2:${backend.binding}` : `${backend.type}:${backend.connection}/${containerOf(backend)}`;
 }
 
 /** How an admin recognises the place in a message. */
 function describePlace(backend: BackendConfig): string {
-  return backend.type === 'r2' ? backend.binding : `connection ${backend.connection} bucket "${backend.bucket}"`;
+  if (backend.type === 'r2') return backend.binding;
+  const container = containerOf(backend);
+  return `connection ${backend.connection}${container ? ` container "${container}"` : ''}`;
 }
 
 /** The buckets whose placement overlaps `backend` now: explains a guarded write that changed nothing. */

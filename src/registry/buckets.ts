@@ -1,5 +1,5 @@
-import { openBackend } from '../connections/open-backend';
 import type { Env } from '../env';
+import type { Backend } from '../storage/backend';
 import { audited } from './audit';
 import { checkBackend } from './backend-check';
 import { BucketCreateInput, BucketPatchInput } from './bucket-input';
@@ -147,14 +147,20 @@ export async function setBucketStatus(env: Env, name: string, status: BucketConf
 }
 
 /**
+ * Opens the storage behind a bucket. The registry never opens backends itself (that would pull
+ * every driver and connection kind into it): callers hand this in (issue 8, layering).
+ */
+export type OpenBucketStorage = (bucket: BucketConfig) => Promise<Backend>;
+
+/**
  * Deletes an empty bucket; throws RegistryConflictError('BucketNotEmpty') while objects remain, so
  * a bucket later created under the same name never finds them. Multipart uploads still in
  * progress are aborted, as S3 does.
  */
-export async function deleteBucket(env: Env, name: string, actor: string): Promise<void> {
+export async function deleteBucket(env: Env, name: string, actor: string, openStorage: OpenBucketStorage): Promise<void> {
   await audited(env, { actor, action: 'bucket.delete', target: name }, async () => {
     const bucket = await requireBucket(env, name);
-    const backend = await openBackend(env, bucket.backend, bucket.name);
+    const backend = await openStorage(bucket);
     const page = await backend.list({ prefix: '', maxKeys: 1 });
     if (page.objects.length > 0 || page.commonPrefixes.length > 0) {
       throw new RegistryConflictError('BucketNotEmpty', `bucket "${name}" is not empty`);

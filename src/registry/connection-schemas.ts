@@ -1,100 +1,50 @@
 import { z } from 'zod';
 
 /**
- * Storage connections (adrs/0019): an upstream account that buckets reference. The input schema
- * is a discriminated union by `kind`; each kind brings its own settings (`s3` now; azure, webdav,
- * gdrive, onedrive add a variant). Authentication is a second union by `mode`. Secrets appear only
- * in input; what is stored and answered is `PublicAuth` (mode, non-secret settings, fingerprint).
+ * Storage connections (adrs/0019, adrs/0023): an upstream account that buckets reference. What is
+ * common to every kind lives here; each kind (src/connections/kinds/) brings its settings, its
+ * auth modes and its bucket location, and src/connections/kinds.ts assembles the unions by `kind`.
+ * Secrets appear only in input; what is stored and answered is the kind's public auth (mode,
+ * non-secret settings, fingerprint). This file imports nothing from src/ so that kinds can build on it.
  */
 
-const Labels = z
+export const Labels = z
   .record(z.string().min(1).max(128), z.string().max(256))
   .refine((labels) => Object.keys(labels).length <= 50, 'at most 50 labels');
 
 export const ConnectionName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, '1–63 lowercase letters, digits, ".", "_" or "-"');
 
 /** A Worker secret's name, as wrangler accepts it. */
-const WorkerSecretName = z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'a Worker secret name like UPSTREAM_SECRET');
+export const WorkerSecretName = z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'a Worker secret name like UPSTREAM_SECRET');
 
-const StaticAuthInput = z.strictObject({
-  mode: z.literal('static'),
-  accessKeyId: z.string().min(1).max(256),
-  secretAccessKey: z.string().min(1).max(1024),
-});
-/** The Worker secret holds JSON `{"accessKeyId":"…","secretAccessKey":"…","sessionToken"?:"…"}`. */
-const SecretRefAuth = z.strictObject({
+/** The credentials are JSON in a Worker secret, read when the connection is opened (its shape is the kind's). */
+export const SecretRefAuth = z.strictObject({
   mode: z.literal('secret_ref'),
   secretName: WorkerSecretName,
 });
-const FederationAuth = z.strictObject({
-  mode: z.literal('federation'),
-  roleArn: z.string().min(1).max(2048),
-  stsEndpoint: z.string().min(1).max(2048),
-  audience: z.string().min(1).max(256).optional(),
-  sessionDuration: z.number().int().min(900).max(43_200).optional(),
-});
-const AnonymousAuth = z.strictObject({ mode: z.literal('anonymous') });
+/** Unsigned requests: a public upstream. */
+export const AnonymousAuth = z.strictObject({ mode: z.literal('anonymous') });
+/** The public record of a sealed secret: which mode, and a fingerprint that tells secrets apart without revealing them. */
+export const fingerprinted = <M extends string>(mode: M) => z.object({ mode: z.literal(mode), fingerprint: z.string() });
 
-export const AuthInput = z.discriminatedUnion('mode', [StaticAuthInput, SecretRefAuth, FederationAuth, AnonymousAuth]);
-export type AuthInput = z.infer<typeof AuthInput>;
+/** An absolute URL a kind's setting names (checked by the SSRF guard at save and before each request). */
+export const UrlSetting = z.string().min(1).max(2048);
 
-/** What is stored in the `auth` column and answered: never a secret. */
-export const PublicAuth = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('static'), fingerprint: z.string() }),
-  SecretRefAuth,
-  FederationAuth,
-  AnonymousAuth,
-]);
-export type PublicAuth = z.infer<typeof PublicAuth>;
-
-/** Kind `s3`: any S3-compatible endpoint. */
-export const S3ConnectionSettings = z.strictObject({
-  endpoint: z.string().min(1).max(2048),
-  /** Signing region (`us-east-1`, `auto` for R2, …). */
-  region: z.string().regex(/^[a-z0-9-]{1,64}$/, 'a region like us-east-1 or auto'),
-  /** `path`: https://endpoint/bucket/key; `virtual`: https://bucket.endpoint/key. */
-  addressing: z.enum(['path', 'virtual']),
-  /** An upstream bucket that validating the connection probes; without one, ListBuckets is probed. */
-  probeBucket: z.string().min(1).max(255).optional(),
-});
-export type S3ConnectionSettings = z.infer<typeof S3ConnectionSettings>;
-
-const Common = {
+/** Fields every kind's create input has, beside its settings and `auth`. */
+export const CommonCreateFields = {
   name: ConnectionName,
   owner: z.string().min(1).max(256).nullable().optional(),
   labels: Labels.optional(),
 };
 
-/** POST /admin/v1/connections. */
-export const ConnectionCreateInput = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('s3'),
-    ...Common,
-    endpoint: S3ConnectionSettings.shape.endpoint,
-    region: S3ConnectionSettings.shape.region.default('us-east-1'),
-    addressing: S3ConnectionSettings.shape.addressing.default('path'),
-    probeBucket: S3ConnectionSettings.shape.probeBucket,
-    auth: AuthInput,
-  }),
-]);
-export type ConnectionCreateInput = z.output<typeof ConnectionCreateInput>;
-
-/** PATCH /admin/v1/connections/:id. Credentials change only through /rotate; kind never changes. */
-export const ConnectionPatchInput = z.strictObject({
+/** Fields every kind's PATCH has, beside its own settings. Credentials change only through /rotate; kind never changes. */
+export const CommonPatchFields = {
   name: ConnectionName.optional(),
   owner: z.string().min(1).max(256).nullable().optional(),
   labels: Labels.optional(),
-  endpoint: S3ConnectionSettings.shape.endpoint.optional(),
-  region: S3ConnectionSettings.shape.region.optional(),
-  addressing: S3ConnectionSettings.shape.addressing.optional(),
-  probeBucket: S3ConnectionSettings.shape.probeBucket.nullable(),
   /** An admin may suspend or resume; `failing`/`requires_reauth` are set by validation. */
   status: z.enum(['active', 'suspended']).optional(),
-});
-export type ConnectionPatchInput = z.output<typeof ConnectionPatchInput>;
-
-/** POST /admin/v1/connections/:id/rotate: the new credentials (any mode). */
-export const ConnectionRotateInput = z.strictObject({ auth: AuthInput });
+};
 
 export const ConnectionStatus = z.enum(['active', 'failing', 'requires_reauth', 'suspended']);
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
@@ -106,16 +56,15 @@ export const ValidationResult = z.object({
   reason: z.string().optional(),
   /** Saved with ?validate=false: nothing was probed. */
   skipped: z.boolean().optional(),
+  /** What the probe found the upstream can do (webdav: `conditionalWrites`, `deadProperties`); fed to the driver. */
+  detected: z.record(z.string(), z.boolean()).optional(),
 });
 export type ValidationResult = z.infer<typeof ValidationResult>;
 
-/** A connection as the admin API answers it and the registry caches it (public part). */
-export const Connection = z.object({
+/** What every connection record has, whatever its kind. */
+export const ConnectionBase = z.object({
   id: z.string(),
   name: ConnectionName,
-  kind: z.literal('s3'),
-  settings: S3ConnectionSettings,
-  auth: PublicAuth,
   status: ConnectionStatus,
   lastValidation: ValidationResult.nullable(),
   owner: z.string().nullable(),
@@ -123,18 +72,12 @@ export const Connection = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
-export type Connection = z.infer<typeof Connection>;
 
-/** The connection as D1 and KV hold it: the static secret stays sealed. */
-export const StoredConnection = Connection.extend({ sealedCredential: z.string().nullable() });
-export type StoredConnection = z.infer<typeof StoredConnection>;
-
-/** The static key pair a `static` connection seals (JSON inside the envelope). */
-export const StaticKeyPair = z.object({ accessKeyId: z.string(), secretAccessKey: z.string() });
-export type StaticKeyPair = z.infer<typeof StaticKeyPair>;
-
-/** In isolate memory only: the connection with its static key pair opened. */
-export interface LiveConnection {
-  connection: Connection;
-  staticKeys: StaticKeyPair | null;
-}
+/** Where a bucket lives on a connection: every kind's location has these (adrs/0023). */
+export const LocationBase = {
+  /** The connection's id. */
+  connection: z.string().regex(/^[0-9a-f-]{36}$/, 'a connection id'),
+  prefix: z.string().max(512).default(''),
+  /** Stores with real collections (Azure virtual directories, WebDAV): '' or a path ending in '/'. */
+  collectionPrefix: z.string().max(512).regex(/^(|.*\/)$/, "'' or a path ending in '/'").refine((p) => !p.startsWith('/') && !p.split('/').some((s) => s === '.' || s === '..'), "no leading '/' and no '.' or '..' segments").default(''),
+};

@@ -1,26 +1,18 @@
 import { checkEndpoint, parseAllowList } from '../storage/endpoint-guard';
-import type { ProbeOutcome } from '../storage/driver-types';
-import { probeConnection } from '../connections/upstream';
+import { type AnyConnectionKind, type Connection, ConnectionCreateInput, connectionKind, type LiveConnection, StoredConnection } from '../connections/kinds';
+import type { KindProbe } from '../connections/kind-types';
 import type { Env } from '../env';
 import { openSecret, SECRET_PURPOSE, sealSecret } from '../secrets/envelope';
+import { z } from 'zod';
 import { audited } from './audit';
 import { RecordCache } from './cache';
-import {
-  type AuthInput,
-  type Connection,
-  ConnectionCreateInput,
-  ConnectionPatchInput,
-  ConnectionRotateInput,
-  type ConnectionStatus,
-  type LiveConnection,
-  type PublicAuth,
-  StaticKeyPair,
-  StoredConnection,
-  type ValidationResult,
-} from './connection-schemas';
+import { CommonPatchFields, type ConnectionStatus, type ValidationResult } from './connection-schemas';
 import { parseInput, RegistryConflictError, RegistryNotFoundError, RegistryValidationError, UpstreamValidationError } from './errors';
 
-/** Storage connections (adrs/0019): CRUD, validate-before-save, rotation; cached like buckets. */
+/**
+ * Storage connections (adrs/0019, adrs/0023): CRUD, validate-before-save, rotation; cached like
+ * buckets. Any kind is stored the same way; what differs is its entry in src/connections/kinds.ts.
+ */
 
 interface ConnectionRow {
   id: string;
@@ -73,12 +65,19 @@ function publicPart({ sealedCredential: _sealed, ...connection }: StoredConnecti
   return connection;
 }
 
+/** The connection's kind; a row of an unknown kind cannot have been written by this code. */
+function kindOf(connection: { kind: string }): AnyConnectionKind {
+  const kind = connectionKind(connection.kind);
+  if (!kind) throw new Error(`connection kind "${connection.kind}" is not known`);
+  return kind;
+}
+
 async function hydrate(env: Env, stored: StoredConnection): Promise<LiveConnection> {
-  const staticKeys =
+  const secret =
     stored.sealedCredential === null
       ? null
-      : StaticKeyPair.parse(JSON.parse(await openSecret(env.MASTER_KEY, SECRET_PURPOSE.connectionCredential, stored.sealedCredential, stored.id)));
-  return { connection: publicPart(stored), staticKeys };
+      : kindOf(stored).secret.parse(JSON.parse(await openSecret(env.MASTER_KEY, SECRET_PURPOSE.connectionCredential, stored.sealedCredential, stored.id)));
+  return { connection: publicPart(stored), secret };
 }
 
 const connectionCache = new RecordCache<StoredConnection, LiveConnection>({ kind: 'connection', stored: StoredConnection, load: readStored, hydrate });
@@ -107,27 +106,32 @@ export async function listConnections(env: Env): Promise<Connection[]> {
 export async function createConnection(env: Env, input: unknown, actor: string, options: SaveOptions): Promise<Connection> {
   const target = typeof (input as { name?: unknown } | null)?.name === 'string' ? (input as { name: string }).name : null;
   return audited(env, { actor, action: 'connection.create', target, detail: { validate: options.validate } }, async () => {
-    const fields = parseInput(ConnectionCreateInput, input);
+    const { kind: kindName, name, owner, labels, auth, ...settingsFields } = parseInput(ConnectionCreateInput, input) as Record<string, unknown> & {
+      kind: string; name: string; owner?: string | null; labels?: Record<string, string>; auth: { mode: string };
+    };
+    const kind = kindOf({ kind: kindName });
     const id = crypto.randomUUID();
     const now = new Date().toISOString();
-    const draft: StoredConnection = {
+    const sealed = await sealAuth(env, kind, auth, id);
+    const draft = StoredConnection.parse({
       id,
-      name: fields.name,
-      kind: fields.kind,
-      settings: { endpoint: fields.endpoint, region: fields.region, addressing: fields.addressing, ...(fields.probeBucket ? { probeBucket: fields.probeBucket } : {}) },
-      ...(await sealAuth(env, fields.auth, id)),
+      name,
+      kind: kindName,
+      settings: kind.settingsFrom(settingsFields, null),
+      auth: sealed.auth,
+      sealedCredential: sealed.sealedCredential,
       status: 'active',
       lastValidation: null,
-      owner: fields.owner ?? null,
-      labels: fields.labels ?? {},
+      owner: owner ?? null,
+      labels: labels ?? {},
       createdAt: now,
       updatedAt: now,
-    };
-    const saved = await validatedDraft(env, draft, fields.auth, options);
+    });
+    const saved = await validatedDraft(env, draft, sealed.secret, options);
     const inserted = await env.DB.prepare(`INSERT INTO connections (${COLUMNS}) VALUES (${COLUMNS.split(',').map(() => '?').join(', ')}) ON CONFLICT (name) DO NOTHING`)
       .bind(...toRow(saved))
       .run();
-    if (inserted.meta.changes !== 1) throw new RegistryConflictError('ConnectionAlreadyExists', `connection "${fields.name}" already exists`);
+    if (inserted.meta.changes !== 1) throw new RegistryConflictError('ConnectionAlreadyExists', `connection "${name}" already exists`);
     return publicPart(saved);
   });
 }
@@ -135,21 +139,24 @@ export async function createConnection(env: Env, input: unknown, actor: string, 
 export async function updateConnection(env: Env, id: string, patch: unknown, actor: string, options: SaveOptions): Promise<Connection> {
   const changed = patch !== null && typeof patch === 'object' ? Object.keys(patch).slice(0, 20) : [];
   return audited(env, { actor, action: 'connection.update', target: id, detail: { fields: changed, validate: options.validate } }, async () => {
-    const fields = parseInput(ConnectionPatchInput, patch);
+    // The kind decides which settings a PATCH may carry: the connection is read first.
     const current = await requireStored(env, id);
-    const { probeBucket, ...rest } = { ...current.settings, ...definedOnly({ endpoint: fields.endpoint, region: fields.region, addressing: fields.addressing }) };
-    const nextProbe = fields.probeBucket === undefined ? probeBucket : (fields.probeBucket ?? undefined);
-    const next: StoredConnection = {
-      ...current,
-      ...definedOnly({ name: fields.name, labels: fields.labels }),
-      ...(fields.owner !== undefined ? { owner: fields.owner } : {}),
-      settings: { ...rest, ...(nextProbe ? { probeBucket: nextProbe } : {}) },
-      ...(fields.status ? { status: fields.status } : {}),
-      updatedAt: new Date().toISOString(),
+    const kind = kindOf(current);
+    const fields = parseInput(z.strictObject({ ...CommonPatchFields, ...kind.patchFields }), patch) as Record<string, unknown> & {
+      name?: string; owner?: string | null; labels?: Record<string, string>; status?: 'active' | 'suspended';
     };
-    const reachChanged = fields.endpoint !== undefined || fields.region !== undefined || fields.addressing !== undefined || fields.probeBucket !== undefined;
+    const { name, owner, labels, status, ...settingsFields } = fields;
+    const next = StoredConnection.parse({
+      ...current,
+      ...definedOnly({ name, labels }),
+      ...(owner !== undefined ? { owner } : {}),
+      settings: kind.settingsFrom(settingsFields, current.settings),
+      ...(status ? { status } : {}),
+      updatedAt: new Date().toISOString(),
+    });
+    const reachChanged = Object.values(settingsFields).some((value) => value !== undefined);
     // Resuming or moving the connection is what must be proven; labels and owner need no probe.
-    const saved = reachChanged || fields.status === 'active' ? await validatedDraft(env, next, null, options) : next;
+    const saved = reachChanged || status === 'active' ? await validatedDraft(env, next, null, options) : next;
     return publicPart(await writeStored(env, saved));
   });
 }
@@ -160,10 +167,12 @@ export async function updateConnection(env: Env, id: string, patch: unknown, act
  */
 export async function rotateConnection(env: Env, id: string, input: unknown, actor: string, options: SaveOptions): Promise<Connection> {
   return audited(env, { actor, action: 'connection.rotate', target: id, detail: { validate: options.validate } }, async () => {
-    const { auth } = parseInput(ConnectionRotateInput, input);
     const current = await requireStored(env, id);
-    const next: StoredConnection = { ...current, ...(await sealAuth(env, auth, id)), updatedAt: new Date().toISOString() };
-    return publicPart(await writeStored(env, await validatedDraft(env, next, auth, options)));
+    const kind = kindOf(current);
+    const { auth } = parseInput(z.strictObject({ auth: kind.authInput }), input);
+    const sealed = await sealAuth(env, kind, auth, id);
+    const next = StoredConnection.parse({ ...current, auth: sealed.auth, sealedCredential: sealed.sealedCredential, updatedAt: new Date().toISOString() });
+    return publicPart(await writeStored(env, await validatedDraft(env, next, sealed.secret, options)));
   });
 }
 
@@ -171,12 +180,12 @@ export async function rotateConnection(env: Env, id: string, input: unknown, act
 export async function validateConnection(env: Env, id: string, actor: string): Promise<Connection> {
   return audited(env, { actor, action: 'connection.validate', target: id }, async () => {
     const current = await requireStored(env, id);
-    const outcome = await probeConnection(env, await hydrate(env, current));
+    const probe = await kindOf(current).probe(env, await hydrate(env, current));
     const next: StoredConnection = {
       ...current,
-      lastValidation: validationResult(outcome),
+      lastValidation: validationResult(probe),
       // A suspended connection stays suspended: only an admin resumes it.
-      status: current.status === 'suspended' ? 'suspended' : statusAfter(outcome),
+      status: current.status === 'suspended' ? 'suspended' : statusAfter(probe.outcome),
     };
     return publicPart(await writeStored(env, next));
   });
@@ -187,7 +196,7 @@ export async function deleteConnection(env: Env, id: string, actor: string): Pro
   await audited(env, { actor, action: 'connection.delete', target: id }, async () => {
     await requireStored(env, id);
     const users = await env.DB.prepare(
-      "SELECT name FROM buckets WHERE json_extract(backend, '$.type') = 's3' AND json_extract(backend, '$.connection') = ? UNION ALL SELECT 'setting:' || name FROM settings WHERE json_extract(value, '$.connection') = ? LIMIT 10",
+      "SELECT name FROM buckets WHERE json_extract(backend, '$.connection') = ? UNION ALL SELECT 'setting:' || name FROM settings WHERE json_extract(value, '$.connection') = ? LIMIT 10",
     )
       .bind(id, id)
       .all<{ name: string }>();
@@ -227,49 +236,36 @@ async function writeStored(env: Env, next: StoredConnection): Promise<StoredConn
  * admin asked for offline setup — a probe of the upstream with these very credentials (422 with the
  * upstream's reason). Returns the draft with its validation result.
  */
-async function validatedDraft(env: Env, draft: StoredConnection, auth: AuthInput | null, options: SaveOptions): Promise<StoredConnection> {
+async function validatedDraft(env: Env, draft: StoredConnection, secret: unknown, options: SaveOptions): Promise<StoredConnection> {
+  const kind = kindOf(draft);
   const allow = parseAllowList(env.ALLOWED_UPSTREAM_HOSTS);
   const refused: Record<string, string[]> = {};
-  const endpoint = checkEndpoint(draft.settings.endpoint, allow);
-  if (!endpoint.ok) refused.endpoint = [`refused (${endpoint.reason}): ${endpoint.detail}`];
-  if (draft.auth.mode === 'federation') {
-    const sts = checkEndpoint(draft.auth.stsEndpoint, allow);
-    if (!sts.ok) refused['auth.stsEndpoint'] = [`refused (${sts.reason}): ${sts.detail}`];
+  for (const [field, url] of Object.entries(kind.endpoints(draft))) {
+    const checked = checkEndpoint(url, allow);
+    if (!checked.ok) refused[field] = [`refused (${checked.reason}): ${checked.detail}`];
   }
   if (Object.keys(refused).length > 0) throw new RegistryValidationError(refused);
   if (!options.validate) return { ...draft, lastValidation: { ok: false, at: new Date().toISOString(), skipped: true } };
-  const staticKeys = auth?.mode === 'static' ? { accessKeyId: auth.accessKeyId, secretAccessKey: auth.secretAccessKey } : (await hydrate(env, draft)).staticKeys;
-  const outcome = await probeConnection(env, { connection: publicPart(draft), staticKeys });
-  if (!outcome.ok) throw new UpstreamValidationError({ [outcome.field === 'bucket' ? 'probeBucket' : outcome.field]: [outcome.reason] });
-  return { ...draft, lastValidation: validationResult(outcome), status: draft.status === 'suspended' ? 'suspended' : 'active' };
+  // Fresh credentials (create, rotate) are probed as given; otherwise the stored ones.
+  const live: LiveConnection = secret !== null ? { connection: publicPart(draft), secret } : await hydrate(env, draft);
+  const probe = await kind.probe(env, live);
+  if (!probe.outcome.ok) throw new UpstreamValidationError({ [kind.outcomeFields[probe.outcome.field]]: [probe.outcome.reason] });
+  return { ...draft, lastValidation: validationResult(probe), status: draft.status === 'suspended' ? 'suspended' : 'active' };
 }
 
-/** The stored auth for an input: public fields + fingerprint, and the sealed key pair for `static`. */
-async function sealAuth(env: Env, auth: AuthInput, id: string): Promise<{ auth: PublicAuth; sealedCredential: string | null }> {
-  if (auth.mode !== 'static') return { auth, sealedCredential: null };
-  const pair: StaticKeyPair = { accessKeyId: auth.accessKeyId, secretAccessKey: auth.secretAccessKey };
-  return {
-    auth: { mode: 'static', fingerprint: await fingerprint(pair) },
-    sealedCredential: await sealSecret(env.MASTER_KEY, SECRET_PURPOSE.connectionCredential, JSON.stringify(pair), id),
-  };
+/** The stored auth for an input: the kind's public part, the sealed secret, and the secret itself (for the probe). */
+async function sealAuth(env: Env, kind: AnyConnectionKind, input: unknown, id: string): Promise<{ auth: { mode: string }; sealedCredential: string | null; secret: unknown }> {
+  const { auth, secret } = await kind.seal(input as { mode: string });
+  if (secret === null) return { auth, sealedCredential: null, secret: null };
+  return { auth, sealedCredential: await sealSecret(env.MASTER_KEY, SECRET_PURPOSE.connectionCredential, JSON.stringify(secret), id), secret };
 }
 
-/**
- * Tells key pairs apart without revealing them: the access key id's last 4 characters and the
- * first 8 hex digits of SHA-256 over the pair (32 bits: recognisable, not searchable).
- */
-async function fingerprint(pair: StaticKeyPair): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${pair.accessKeyId}\u0000${pair.secretAccessKey}`)));
-  const hex = [...digest.slice(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `…${pair.accessKeyId.slice(-4)} sha256:${hex}`;
-}
-
-function validationResult(outcome: ProbeOutcome): ValidationResult {
+function validationResult({ outcome, detected }: KindProbe): ValidationResult {
   const at = new Date().toISOString();
-  return outcome.ok ? { ok: true, at } : { ok: false, at, reason: outcome.reason };
+  return outcome.ok ? { ok: true, at, ...(detected ? { detected } : {}) } : { ok: false, at, reason: outcome.reason };
 }
 
-function statusAfter(outcome: ProbeOutcome): ConnectionStatus {
+function statusAfter(outcome: KindProbe['outcome']): ConnectionStatus {
   if (outcome.ok) return 'active';
   return outcome.field === 'auth' ? 'requires_reauth' : 'failing';
 }

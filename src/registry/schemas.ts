@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PolicyStatement as CorePolicyStatement } from '../core/policy-types';
 import { R2BackendConfig } from '../storage/r2/driver';
+import { CONNECTION_LOCATIONS } from '../connections/kinds';
 
 /** S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
 export const BucketName = z
@@ -37,22 +38,14 @@ export const CorsRule = z.object({
 });
 export type CorsRule = z.infer<typeof CorsRule>;
 
-/** A bucket on a storage connection (adrs/0019): an upstream bucket there, under a key prefix. */
-export const S3BackendConfig = z.object({
-  type: z.literal('s3'),
-  /** The connection's id. */
-  connection: z.string().regex(/^[0-9a-f-]{36}$/, 'a connection id'),
-  /** The bucket upstream. */
-  bucket: z.string().min(1).max(255),
-  prefix: z.string().max(512).default(''),
-});
-
 /**
  * Where a virtual bucket's objects live; secrets are never inline. An R2 binding is placed
- * directly (its driver's config); an S3-compatible store through a storage connection, whose
- * credentials are resolved when the bucket is opened (src/connections/open-backend.ts).
+ * directly (its driver's config); any other store through a storage connection, one variant per
+ * connection kind (`type` = the kind: s3 {bucket}, azure {container}, webdav {} — each with a
+ * prefix; adrs/0023), whose credentials are resolved when the bucket is opened
+ * (src/connections/open-backend.ts).
  */
-export const BackendConfig = z.discriminatedUnion('type', [R2BackendConfig, S3BackendConfig]);
+export const BackendConfig = z.discriminatedUnion('type', [R2BackendConfig, ...CONNECTION_LOCATIONS]);
 export type BackendConfig = z.infer<typeof BackendConfig>;
 
 export const BucketStatus = z.enum(['active', 'suspended']);

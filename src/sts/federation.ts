@@ -42,14 +42,7 @@ export async function federatedCredentials(
 ): Promise<FederatedCredentials> {
   const now = internals.now ?? Date.now;
   const exchange = async () => {
-    let issuer: string;
-    try {
-      issuer = gatewayIssuer(env, options.requestOrigin);
-    } catch (error) {
-      if (error instanceof IssuerConfigError) throw new FederationError('misconfigured', 'The gateway has no usable issuer URL for federation.', error.message);
-      throw error;
-    }
-    const webIdentityToken = await mintFederationToken(env, { issuer, subject: options.subject, audience: options.audience, now: new Date(now()) });
+    const webIdentityToken = await mintGatewayAssertion(env, { subject: options.subject, audience: options.audience, requestOrigin: options.requestOrigin, now: new Date(now()) });
     return assumeRoleWithWebIdentity(
       {
         stsEndpoint: options.stsEndpoint,
@@ -70,6 +63,25 @@ export async function federatedCredentials(
         error: error instanceof FederationError ? error.detail : String(error),
       }),
   });
+}
+
+/**
+ * The token the gateway presents about itself (`iss` its issuer URL, `sub` the bucket, `aud` what
+ * the upstream's trust expects): AssumeRoleWithWebIdentity's WebIdentityToken, Azure AD's
+ * client_assertion. FederationError('misconfigured') when the gateway has no usable issuer URL.
+ */
+export async function mintGatewayAssertion(
+  env: Pick<Env, 'MASTER_KEY' | 'FEDERATION_KEY_VERSIONS' | 'ISSUER_URL' | 'ALLOW_INSECURE_ISSUERS'>,
+  claims: { subject: string; audience: string; requestOrigin?: string; now: Date },
+): Promise<string> {
+  let issuer: string;
+  try {
+    issuer = gatewayIssuer(env, claims.requestOrigin);
+  } catch (error) {
+    if (error instanceof IssuerConfigError) throw new FederationError('misconfigured', 'The gateway has no usable issuer URL for federation.', error.message);
+    throw error;
+  }
+  return mintFederationToken(env, { issuer, subject: claims.subject, audience: claims.audience, now: claims.now });
 }
 
 /** RoleSessionName allows [\w+=,.@-]{2,64}; it shows in the upstream's CloudTrail, so it names the bucket. */

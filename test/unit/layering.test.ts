@@ -39,6 +39,18 @@ describe('import layering', () => {
     }
   });
 
+  it('registry/ never opens a backend: no import of connections/open-backend or the driver table (openers are handed in)', () => {
+    for (const path of filesUnder('registry')) {
+      for (const [, target] of SOURCES[path]!.matchAll(/from '([^']+)'/g)) expect(target, path).not.toMatch(/connections\/open-backend|storage\/drivers$/);
+    }
+  });
+
+  it('only a connection kind\'s own file (and the driver table) reaches its driver: nothing else switches on the kind', () => {
+    for (const path of Object.keys(SOURCES).filter((p) => !p.startsWith('storage/') && !p.startsWith('connections/kinds/'))) {
+      for (const [, target] of SOURCES[path]!.matchAll(/from '([^']+)'/g)) expect(target, path).not.toMatch(/storage\/(azure|webdav)\//);
+    }
+  });
+
   it('core/ imports nothing else in src/', () => {
     for (const path of filesUnder('core')) expect(importedFolders(path).filter((f) => f !== 'core'), path).toEqual([]);
   });

@@ -108,9 +108,10 @@ function invalidBucketName(name: string): S3Error {
  * S3 bucket alive; the registry aborts them with the bucket.
  */
 export const deleteBucket: S3Handler = async (c) => {
-  const { bucket } = bucketOf(c);
+  const { bucket, backend } = bucketOf(c);
   try {
-    await deleteRegistryBucket(c.env, bucket.name, principalId(c.principal));
+    // The request already opened the bucket's storage; the registry checks emptiness through it.
+    await deleteRegistryBucket(c.env, bucket.name, principalId(c.principal), async () => backend);
   } catch (error) {
     if (error instanceof RegistryConflictError && error.code === 'BucketNotEmpty') {
       throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: bucket.name });

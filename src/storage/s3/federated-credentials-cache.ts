@@ -18,8 +18,13 @@ export const MIN_REMAINING_MS = 60_000;
 /** How long a refresh lease holds back other requests' refreshes (an exchange's timeout plus slack). */
 export const REFRESH_LEASE_MS = 15_000;
 
-interface Entry {
-  credentials: FederatedCredentials;
+/** Anything short-lived an exchange yields: S3 session credentials, an Azure AD access token. */
+interface Expiring {
+  expiresAt: Date;
+}
+
+interface Entry<T extends Expiring = Expiring> {
+  credentials: T;
   refreshAt: number;
   /** While in the future, another request is refreshing: use `credentials` as they are. */
   leaseUntil: number;
@@ -29,6 +34,7 @@ const entries = new Map<string, Entry>();
 
 export interface CacheKey {
   connectionId: string;
+  /** The principal exchanged for: an IAM role ARN, or an Azure AD client id at its token endpoint. */
   roleArn: string;
 }
 
@@ -36,7 +42,7 @@ function keyOf(key: CacheKey): string {
   return `${key.connectionId}\n${key.roleArn}`;
 }
 
-function usable(entry: Entry | undefined, now: number): entry is Entry {
+function usable<T extends Expiring>(entry: Entry<T> | undefined, now: number): entry is Entry<T> {
   return entry !== undefined && entry.credentials.expiresAt.getTime() - now > MIN_REMAINING_MS;
 }
 
@@ -45,14 +51,15 @@ function usable(entry: Entry | undefined, now: number): entry is Entry {
  * when none are cached or they are due for refresh. A failed refresh while the cached ones are
  * still usable is logged by the caller's `onRefreshFailure` and the cached ones are returned.
  */
-export async function cachedFederatedCredentials(
+export async function cachedFederatedCredentials<T extends Expiring = FederatedCredentials>(
   key: CacheKey,
-  exchange: () => Promise<FederatedCredentials>,
+  exchange: () => Promise<T>,
   options: { now?: () => number; onRefreshFailure?: (error: unknown) => void } = {},
-): Promise<FederatedCredentials> {
+): Promise<T> {
   const now = options.now ?? Date.now;
   const id = keyOf(key);
-  const entry = entries.get(id);
+  // One map for every kind of exchange; the key names the principal, so an entry only ever holds what its exchange returns.
+  const entry = entries.get(id) as Entry<T> | undefined;
   const at = now();
   if (usable(entry, at) && (at < entry.refreshAt || at < entry.leaseUntil)) return entry.credentials;
   if (usable(entry, at)) {
@@ -69,7 +76,7 @@ export async function cachedFederatedCredentials(
   return store(id, await exchange(), now());
 }
 
-function store(id: string, credentials: FederatedCredentials, at: number): FederatedCredentials {
+function store<T extends Expiring>(id: string, credentials: T, at: number): T {
   const expires = credentials.expiresAt.getTime();
   const lifetime = Math.max(0, expires - at);
   const refreshAt = expires - Math.min(REFRESH_AHEAD_MS, lifetime / 2);
