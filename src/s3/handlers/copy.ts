@@ -104,7 +104,7 @@ export const uploadPartCopy: S3Handler = async (c) => {
     await opened.body.cancel();
     throw tooLargeToCopy(opened.size);
   }
-  const part = await copyPartData(opened, { backend, key, uploadId: upload.uploadId, partNumber });
+  const part = await copyPartData(opened, source, { backend, key, uploadId: upload.uploadId, partNumber });
   const uploadedAt = new Date();
   await recordPart(c.env, bucket.name, upload.uploadId, {
     partNumber,

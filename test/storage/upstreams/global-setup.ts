@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { freePort } from '../../e2e/global-setup';
+import { freePort } from '../../e2e/support/dev-gateway';
 import { startFaultServer } from './fault-server';
 import { startGateway } from './gateway-process';
 import { startS3rver } from './s3rver-process';

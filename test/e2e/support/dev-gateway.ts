@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from './files';
+import type { GatewayInfo } from './gateway';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const START_TIMEOUT_MS = 180_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/** A running `scripts/dev.mjs` (the same path as `npm run dev`) with its own state directory. */
+export interface DevGateway {
+  info: GatewayInfo;
+  stop(): Promise<void>;
+}
+
+export interface DevGatewayOptions {
+  /** Port to listen on; a free one when omitted (pass one when a var must name the gateway's own URL). */
+  port?: number;
+  /** `NAME:VALUE`, passed to `wrangler dev --var`. */
+  vars?: string[];
+  /** Log file name under .bucketgate/ (gitignored), kept after the run to read a failure against the gateway's side. */
+  log: string;
+}
+
+/**
+ * Starts one isolated bucketgate on 127.0.0.1 — its own port and --persist-to directory — and
+ * resolves once it answers and its seed (the `demo` bucket and a demo key) is in place.
+ */
+export async function startDevGateway(options: DevGatewayOptions): Promise<DevGateway> {
+  const dir = await tempDir('gateway');
+  const infoFile = join(dir, 'gateway.json');
+  const port = options.port ?? (await freePort());
+  mkdirSync(join(ROOT, '.bucketgate'), { recursive: true });
+  const logPath = join(ROOT, '.bucketgate', options.log);
+  const log = createWriteStream(logPath);
+  const vars = (options.vars ?? []).flatMap((v) => ['--var', v]);
+  const dev = spawn(process.execPath, ['scripts/dev.mjs', '--port', String(port), '--persist-to', join(dir, 'state'), '--info-file', infoFile, ...vars], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  dev.stdout?.pipe(log);
+  dev.stderr?.pipe(log);
+  const stop = async () => {
+    await stopProcessGroup(dev);
+    log.end();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    return { info: await waitForInfo(dev, infoFile), stop };
+  } catch (error) {
+    await stop();
+    const tail = (await readFile(logPath, 'utf8').catch(() => '')).split('\n').slice(-40).join('\n');
+    throw new Error(`the gateway did not start: ${(error as Error).message}\n--- ${logPath} (tail)\n${tail}`);
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** dev.mjs writes the info file only once wrangler answers and the seed is in place. */
+async function waitForInfo(dev: ChildProcess, infoFile: string): Promise<GatewayInfo> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (dev.exitCode !== null || dev.signalCode !== null) throw new Error(`scripts/dev.mjs exited (${dev.exitCode ?? dev.signalCode})`);
+    if (existsSync(infoFile)) return JSON.parse(await readFile(infoFile, 'utf8')) as GatewayInfo;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no answer within ${START_TIMEOUT_MS / 1000}s`);
+}
+
+/** SIGTERM to dev.mjs (it forwards to wrangler); the whole group is killed if that does not end it in time. */
+async function stopProcessGroup(dev: ChildProcess): Promise<void> {
+  if (dev.exitCode !== null || dev.signalCode !== null || dev.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => dev.once('exit', () => resolve()));
+  dev.kill('SIGTERM');
+  const timer = setTimeout(() => process.kill(-dev.pid!, 'SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+  // wrangler's children (workerd) share the group; make sure none outlives the suite.
+  try {
+    process.kill(-dev.pid, 'SIGKILL');
+  } catch {
+    // the group is already gone
+  }
+}
