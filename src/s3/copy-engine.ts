@@ -24,8 +24,9 @@ export interface CopyDestination {
   metadata: ObjectMetadata;
 }
 
-function partSizeFor(size: number): number {
-  return Math.max(COPY_LIMITS.partSize, Math.ceil(size / MAX_PARTS / MiB) * MiB);
+/** Parts of COPY_LIMITS.partSize, larger if 10 000 would not hold the object, never above what the destination takes. */
+function partSizeFor(size: number, maxPartSize: number): number {
+  return Math.min(maxPartSize, Math.max(COPY_LIMITS.partSize, Math.ceil(size / MAX_PARTS / MiB) * MiB));
 }
 
 /** Where a copy reads from: the source's backend and key, for one ranged read per part. */
@@ -55,7 +56,7 @@ export async function copyObjectData(source: ObjectBody, from: CopyOrigin, to: C
     return to.backend.put(to.key, source.body, source.size, to.metadata);
   }
   await source.body.cancel();
-  const partSize = partSizeFor(source.size);
+  const partSize = partSizeFor(source.size, to.backend.capabilities.maxPartSize);
   const uploadId = await to.backend.createMultipart(to.key, to.metadata);
   try {
     const parts = [];

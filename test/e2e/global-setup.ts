@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { freePort, startDevGateway, type DevGateway } from './support/dev-gateway';
+import { freePorts, startDevGateway, type DevGateway } from './support/dev-gateway';
 import { connectUpstream, setDefaultBackend, trustDownstream } from './support/federated-upstream';
 import { S3_UPSTREAM_PROJECT, UPSTREAM_BUCKET, UPSTREAM_PREFIX } from './support/upstream-default';
 
@@ -12,34 +12,37 @@ import { S3_UPSTREAM_PROJECT, UPSTREAM_BUCKET, UPSTREAM_PREFIX } from './support
  * upstream on B, under `<UPSTREAM_PREFIX>buckets/<name>/` in B's bucket UPSTREAM_BUCKET.
  */
 export default async function setup(project: TestProject) {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
   const viaUpstream = project.name === S3_UPSTREAM_PROJECT;
-  const started = await Promise.allSettled([
-    startDevGateway({
-      port,
-      log: viaUpstream ? 'e2e-gateway-s3-upstream.log' : 'e2e-gateway.log',
-      vars: [
-        // ALLOW_INSECURE_ISSUERS: the STS tests' OIDC issuer (test/oidc/issuer.ts) is http on 127.0.0.1, and so is A's own.
-        'ALLOW_INSECURE_ISSUERS:true',
-        // BASE_DOMAIN=localhost: `<bucket>.localhost:<port>` is virtual-hosted (addressing.test.ts, browser.test.ts);
-        // clients reach `127.0.0.1:<port>` path-style as before.
-        'BASE_DOMAIN:localhost',
-        // A's issuer is its own URL whatever host a request named, so a federated upstream (B) can trust it.
-        `ISSUER_URL:${issuer}`,
-        // Upstreams (instance B) listen on 127.0.0.1: the SSRF guard refuses loopback unless allow-listed.
-        'ALLOWED_UPSTREAM_HOSTS:127.0.0.1',
-      ],
-    }),
-    viaUpstream ? startDevGateway({ log: 'e2e-upstream-gateway.log', vars: ['ALLOW_INSECURE_ISSUERS:true'] }) : Promise.resolve(null),
-  ]);
-  const stopAll = () => Promise.allSettled(started.map((s) => s.status === 'fulfilled' && s.value?.stop()));
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) {
+  const [port, upstreamPort] = await freePorts(2);
+  const issuer = `http://127.0.0.1:${port}`;
+  const started: DevGateway[] = [];
+  const stopAll = () => Promise.allSettled(started.map((gateway) => gateway.stop()));
+  try {
+    // One after the other: two wrangler dev processes starting at the same moment can pick the
+    // same internal socket ("Address already in use (socket direct:1:default)").
+    started.push(
+      await startDevGateway({
+        port,
+        log: viaUpstream ? 'e2e-gateway-s3-upstream.log' : 'e2e-gateway.log',
+        vars: [
+          // ALLOW_INSECURE_ISSUERS: the STS tests' OIDC issuer (test/oidc/issuer.ts) is http on 127.0.0.1, and so is A's own.
+          'ALLOW_INSECURE_ISSUERS:true',
+          // BASE_DOMAIN=localhost: `<bucket>.localhost:<port>` is virtual-hosted (addressing.test.ts, browser.test.ts);
+          // clients reach `127.0.0.1:<port>` path-style as before.
+          'BASE_DOMAIN:localhost',
+          // A's issuer is its own URL whatever host a request named, so a federated upstream (B) can trust it.
+          `ISSUER_URL:${issuer}`,
+          // Upstreams (instance B) listen on 127.0.0.1: the SSRF guard refuses loopback unless allow-listed.
+          'ALLOWED_UPSTREAM_HOSTS:127.0.0.1',
+        ],
+      }),
+    );
+    if (viaUpstream) started.push(await startDevGateway({ port: upstreamPort, log: 'e2e-upstream-gateway.log', vars: ['ALLOW_INSECURE_ISSUERS:true'] }));
+  } catch (error) {
     await stopAll();
-    throw failed.reason;
+    throw error;
   }
-  const [a, b] = started.map((s) => (s as PromiseFulfilledResult<DevGateway | null>).value);
+  const [a, b] = started;
   try {
     if (b) {
       const roleArn = await trustDownstream(b.info, issuer, {

@@ -7,7 +7,7 @@ import { openCopySource, resolveCopySource } from '../copy-source';
 import { bucketOf, keyOf, type S3Handler } from '../context';
 import { isS3Error, S3Error } from '../../core/s3-error';
 import { metadataFromRequest } from '../object-headers';
-import { MAX_SINGLE_UPLOAD_BYTES } from '../payload';
+import { entityTooLarge, MAX_SINGLE_UPLOAD_BYTES, maxPartBytes } from '../payload';
 import { S3_XMLNS, xmlResponse } from '../xml';
 import { partNumberOf } from './multipart';
 import { requireUpload } from './upload-lookup';
@@ -100,9 +100,14 @@ export const uploadPartCopy: S3Handler = async (c) => {
   const upload = await requireUpload(c);
   const source = await resolveCopySource(c);
   const opened = await openRange(source, headers, range, headers.get('x-amz-copy-source-range') ?? '');
-  if ((range?.length ?? opened.size) > MAX_SINGLE_UPLOAD_BYTES) {
+  const partSize = range?.length ?? opened.size;
+  if (partSize > MAX_SINGLE_UPLOAD_BYTES) {
     await opened.body.cancel();
     throw tooLargeToCopy(opened.size);
+  }
+  if (partSize > maxPartBytes(backend.capabilities)) {
+    await opened.body.cancel();
+    throw entityTooLarge(partSize, maxPartBytes(backend.capabilities));
   }
   const part = await copyPartData(opened, source, { backend, key, uploadId: upload.uploadId, partNumber });
   const uploadedAt = new Date();
