@@ -20,6 +20,7 @@ export function s3DriverConfig(connection: Connection, credentials: ResolvedCred
     bucket: location.bucket,
     prefix: location.prefix,
     pathStyle: connection.settings.addressing === 'path',
+    conditionalWrites: connection.settings.conditionalWrites ?? false,
     credentials: credentials && {
       accessKeyId: credentials.accessKeyId,
       secretAccessKey: credentials.secretAccessKey,

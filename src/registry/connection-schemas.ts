@@ -56,6 +56,12 @@ export const S3ConnectionSettings = z.strictObject({
   addressing: z.enum(['path', 'virtual']),
   /** An upstream bucket that validating the connection probes; without one, ListBuckets is probed. */
   probeBucket: z.string().min(1).max(255).optional(),
+  /**
+   * The upstream applies If-Match / If-None-Match on PutObject atomically (AWS S3, R2, MinIO,
+   * bucketgate do). Off by default: conditional PUTs are then refused with 501 rather than
+   * passed to a store that might ignore them (adrs/0017).
+   */
+  conditionalWrites: z.boolean().optional(),
 });
 export type S3ConnectionSettings = z.infer<typeof S3ConnectionSettings>;
 
@@ -74,6 +80,7 @@ export const ConnectionCreateInput = z.discriminatedUnion('kind', [
     region: S3ConnectionSettings.shape.region.default('us-east-1'),
     addressing: S3ConnectionSettings.shape.addressing.default('path'),
     probeBucket: S3ConnectionSettings.shape.probeBucket,
+    conditionalWrites: S3ConnectionSettings.shape.conditionalWrites,
     auth: AuthInput,
   }),
 ]);
@@ -88,6 +95,7 @@ export const ConnectionPatchInput = z.strictObject({
   region: S3ConnectionSettings.shape.region.optional(),
   addressing: S3ConnectionSettings.shape.addressing.optional(),
   probeBucket: S3ConnectionSettings.shape.probeBucket.nullable(),
+  conditionalWrites: S3ConnectionSettings.shape.conditionalWrites,
   /** An admin may suspend or resume; `failing`/`requires_reauth` are set by validation. */
   status: z.enum(['active', 'suspended']).optional(),
 });

@@ -114,7 +114,13 @@ export async function createConnection(env: Env, input: unknown, actor: string, 
       id,
       name: fields.name,
       kind: fields.kind,
-      settings: { endpoint: fields.endpoint, region: fields.region, addressing: fields.addressing, ...(fields.probeBucket ? { probeBucket: fields.probeBucket } : {}) },
+      settings: {
+        endpoint: fields.endpoint,
+        region: fields.region,
+        addressing: fields.addressing,
+        ...(fields.probeBucket ? { probeBucket: fields.probeBucket } : {}),
+        ...(fields.conditionalWrites !== undefined ? { conditionalWrites: fields.conditionalWrites } : {}),
+      },
       ...(await sealAuth(env, fields.auth, id)),
       status: 'active',
       lastValidation: null,
@@ -137,7 +143,7 @@ export async function updateConnection(env: Env, id: string, patch: unknown, act
   return audited(env, { actor, action: 'connection.update', target: id, detail: { fields: changed, validate: options.validate } }, async () => {
     const fields = parseInput(ConnectionPatchInput, patch);
     const current = await requireStored(env, id);
-    const { probeBucket, ...rest } = { ...current.settings, ...definedOnly({ endpoint: fields.endpoint, region: fields.region, addressing: fields.addressing }) };
+    const { probeBucket, ...rest } = { ...current.settings, ...definedOnly({ endpoint: fields.endpoint, region: fields.region, addressing: fields.addressing, conditionalWrites: fields.conditionalWrites }) };
     const nextProbe = fields.probeBucket === undefined ? probeBucket : (fields.probeBucket ?? undefined);
     const next: StoredConnection = {
       ...current,

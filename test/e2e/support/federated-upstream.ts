@@ -72,6 +72,8 @@ export async function connectUpstream(downstream: GatewayInfo, upstream: Gateway
     region: upstream.region,
     addressing: 'path',
     probeBucket: options.probeBucket,
+    // B applies PutObject conditions atomically (R2's onlyIf), so If-None-Match passes through.
+    conditionalWrites: true,
     auth: { mode: 'federation', roleArn: options.roleArn, stsEndpoint: `${upstream.endpoint}/.sts`, audience: FEDERATION_AUDIENCE },
   });
   return expectStatus(created, 201, 'A: create the federation connection').id as string;
