@@ -42,7 +42,16 @@ export default defineConfig({
     sequence: { sequencer: UpstreamCheckLast },
     projects: [
       { test: { ...shared, name: 'e2e', include: ['test/e2e/*.test.ts'] } },
-      { test: { ...shared, name: 's3-upstream' /* S3_UPSTREAM_PROJECT in test/e2e/support/upstream-default.ts */, include: [...CLIENT_SUITES, UPSTREAM_CHECK] } },
+      {
+        test: {
+          ...shared,
+          name: 's3-upstream' /* S3_UPSTREAM_PROJECT in test/e2e/support/upstream-default.ts */,
+          include: [...CLIENT_SUITES, UPSTREAM_CHECK],
+          // Every client request is two gateway requests here (A, then B); on the loaded two-core
+          // machine aws cli's 1100-key test took over 240 s this way.
+          testTimeout: 480_000,
+        },
+      },
     ],
   },
 });

@@ -56,7 +56,7 @@ describe('copyObjectData above the multipart threshold', () => {
     Object.assign(COPY_LIMITS, { multipartThreshold: 10 * MiB, partSize: 8 * MiB });
     const { calls, source, destination } = fakes(Infinity);
     await copyObjectData(opened('original', 20 * MiB), { backend: source, key: 'src' }, { backend: destination, key: 'dst', metadata: { user: {} } });
-    expect(calls).toEqual(['create', 'part 1', 'part 2', 'part 3', 'complete']);
+    expect(calls).toEqual(['create', 'part 1', 'part 2', 'part 3 (4 MiB)', 'complete']);
   });
 
   it('aborts with OperationAborted when the source is replaced between parts, completing nothing', async () => {
