@@ -1,4 +1,4 @@
-import { type Backend, type ObjectBody, type ObjectInfo, type ObjectMetadata, serverSideCopier } from '../storage/backend';
+import { type Backend, type ObjectBody, type ObjectInfo, type ObjectMetadata, type ServerSideCopier, serverSideCopier } from '../storage/backend';
 import { S3Error } from '../core/s3-error';
 import { md5WhileStreaming } from './md5-stream';
 
@@ -29,6 +29,17 @@ function partSizeFor(size: number, maxPartSize: number): number {
   return Math.min(maxPartSize, Math.max(COPY_LIMITS.partSize, Math.ceil(size / MAX_PARTS / MiB) * MiB));
 }
 
+/**
+ * The destination when a copy of `what` from `from` to `to` runs inside the store, else null (it
+ * streams). Decided once per request, here: the handler opens the source with a HEAD exactly when
+ * this answers a copier, since then no byte is read. A part copied in the store must come back
+ * with its MD5 as ETag (the ledger records S3's part ETag), so `md5ETags` is required for parts.
+ */
+export function inStoreCopier(from: Backend, to: Backend, what: 'object' | 'part'): ServerSideCopier | null {
+  if (what === 'part' && !to.capabilities.md5ETags) return null;
+  return serverSideCopier(from, to);
+}
+
 /** Where a copy reads from: the source's backend and key, for one ranged read per part. */
 export interface CopyOrigin {
   backend: Backend;
@@ -36,7 +47,8 @@ export interface CopyOrigin {
 }
 
 /**
- * Copies an opened source object (a whole-object read, its conditions already judged) to `to`.
+ * Copies an opened source object (a whole-object read, or a HEAD when inStoreCopier answers a
+ * copier; its conditions already judged) to `to`.
  * When both backends reach the same store with the same credentials and it copies natively
  * (serverSideCopy 'same-backend', e.g. two buckets on one S3 connection), the store copies and no
  * byte passes through the gateway. Otherwise it streams GET → PUT: R2 bindings have no server-side
@@ -47,7 +59,7 @@ export interface CopyOrigin {
  * A failure aborts the upload and leaves `to` as it was.
  */
 export async function copyObjectData(source: ObjectBody, from: CopyOrigin, to: CopyDestination): Promise<ObjectInfo> {
-  const copier = serverSideCopier(from.backend, to.backend);
+  const copier = inStoreCopier(from.backend, to.backend, 'object');
   if (copier) {
     await source.body.cancel();
     return copier.copy(from.backend, { key: from.key, size: source.size, etag: source.etag }, to.key, to.metadata);
@@ -94,7 +106,7 @@ export async function copyPartData(
   to: { backend: Backend; key: string; uploadId: string; partNumber: number },
 ): Promise<{ etag: string; backendEtag: string; size: number }> {
   const size = source.range?.length ?? source.size;
-  const copier = to.backend.capabilities.md5ETags ? serverSideCopier(from.backend, to.backend) : null;
+  const copier = inStoreCopier(from.backend, to.backend, 'part');
   if (copier) {
     await source.body.cancel();
     const range = source.range ?? { offset: 0, length: source.size };

@@ -1,5 +1,5 @@
 import { CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, type S3Client, UploadPartCopyCommand } from '@aws-sdk/client-s3';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import '../storage/contract/provided';
 import { admin } from './admin-client';
 import { createAccessKey, createBucket } from './helpers/fixtures';
@@ -18,6 +18,9 @@ const UPSTREAM_BUCKET = 'contract';
 const OBJECT_SIZE = 2 * 1024 * 1024;
 /** Headers are not counted; what a server-side copy sends and receives is a few hundred bytes of XML. */
 const SERVER_SIDE_BYTES = 4096;
+
+// Each case moves a few MiB through three local servers on a loaded machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 const unique = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
 
