@@ -92,7 +92,7 @@ def check_multipart():
 def check_paginator():
     keys = ["many/%05d.txt" % i for i in range(MANY)]
     # 12 in flight, as the aws cli suite (support/aws-cli-suite.ts says why).
-    writer = client(max_pool_connections=12)
+    writer = s3_client(ENDPOINT, max_pool_connections=12)
     with ThreadPoolExecutor(max_workers=12) as pool:
         list(pool.map(lambda k: writer.put_object(Bucket=BUCKET, Key=k, Body=k.encode()), keys))
     paginator = s3.get_paginator("list_objects_v2")
@@ -142,7 +142,7 @@ def check_presigned_put():
 
 def conditional_client():
     """A client whose PutObject sends If-None-Match: *; boto3 before 1.35.x has no IfNoneMatch parameter."""
-    c = client()
+    c = s3_client(ENDPOINT)
     members = c.meta.service_model.operation_model("PutObject").input_shape.members
     if "IfNoneMatch" in members:
         return c, {"IfNoneMatch": "*"}, "parameter"
