@@ -92,7 +92,14 @@ async function waitForInfo(dev: ChildProcess, infoFile: string): Promise<Gateway
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (dev.exitCode !== null || dev.signalCode !== null) throw new Error(`scripts/dev.mjs exited (${dev.exitCode ?? dev.signalCode})`);
-    if (existsSync(infoFile)) return JSON.parse(await readFile(infoFile, 'utf8')) as GatewayInfo;
+    // The file may be seen while dev.mjs is still writing it: read it again until it parses.
+    if (existsSync(infoFile)) {
+      try {
+        return JSON.parse(await readFile(infoFile, 'utf8')) as GatewayInfo;
+      } catch {
+        // not complete yet
+      }
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`no answer within ${START_TIMEOUT_MS / 1000}s`);
