@@ -20,7 +20,7 @@ const OBJECT_SIZE = 2 * 1024 * 1024;
 const SERVER_SIDE_BYTES = 4096;
 
 // Each case moves a few MiB through three local servers on a loaded machine.
-vi.setConfig({ testTimeout: 240_000 });
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 const unique = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
 
