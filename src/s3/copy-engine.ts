@@ -1,4 +1,4 @@
-import type { Backend, ObjectBody, ObjectInfo, ObjectMetadata } from '../storage/backend';
+import { type Backend, type ObjectBody, type ObjectInfo, type ObjectMetadata, type ServerSideCopier, serverSideCopier } from '../storage/backend';
 import { S3Error } from '../core/s3-error';
 import { md5WhileStreaming } from '../core/md5-stream';
 
@@ -24,8 +24,20 @@ export interface CopyDestination {
   metadata: ObjectMetadata;
 }
 
-function partSizeFor(size: number): number {
-  return Math.max(COPY_LIMITS.partSize, Math.ceil(size / MAX_PARTS / MiB) * MiB);
+/** Parts of COPY_LIMITS.partSize, larger if 10 000 would not hold the object, never above what the destination takes. */
+function partSizeFor(size: number, maxPartSize: number): number {
+  return Math.min(maxPartSize, Math.max(COPY_LIMITS.partSize, Math.ceil(size / MAX_PARTS / MiB) * MiB));
+}
+
+/**
+ * The destination when a copy of `what` from `from` to `to` runs inside the store, else null (it
+ * streams). Decided once per request, here: the handler opens the source with a HEAD exactly when
+ * this answers a copier, since then no byte is read. A part copied in the store must come back
+ * with its MD5 as ETag (the ledger records S3's part ETag), so `md5ETags` is required for parts.
+ */
+export function inStoreCopier(from: Backend, to: Backend, what: 'object' | 'part'): ServerSideCopier | null {
+  if (what === 'part' && !to.capabilities.md5ETags) return null;
+  return serverSideCopier(from, to);
 }
 
 /** Where a copy reads from: the source's backend and key, for one ranged read per part. */
@@ -35,20 +47,28 @@ export interface CopyOrigin {
 }
 
 /**
- * Copies an opened source object (a whole-object read, its conditions already judged) to `to`,
- * streaming GET → PUT: R2 bindings have no server-side copy, so within R2 this is the native path
- * too, and across backends it is the only one. Above the multipart threshold the destination is
+ * Copies an opened source object (a whole-object read, or a HEAD when inStoreCopier answers a
+ * copier; its conditions already judged) to `to`.
+ * When both backends reach the same store with the same credentials and it copies natively
+ * (serverSideCopy 'same-backend', e.g. two buckets on one S3 connection), the store copies and no
+ * byte passes through the gateway. Otherwise it streams GET → PUT: R2 bindings have no server-side
+ * copy, so within R2 this is the native path too, and across backends it is the only one. Above the multipart threshold the destination is
  * written in parts, each from its own ranged read of the source pinned to the opened object's ETag,
  * and each backend stream handed to the destination as it is: the bytes never pass through
  * JavaScript, whose per-chunk buffers the runtime collects late (ADR 0010, amendment 2026-11-28).
  * A failure aborts the upload and leaves `to` as it was.
  */
 export async function copyObjectData(source: ObjectBody, from: CopyOrigin, to: CopyDestination): Promise<ObjectInfo> {
+  const copier = inStoreCopier(from.backend, to.backend, 'object');
+  if (copier) {
+    await source.body.cancel();
+    return copier.copy(from.backend, { key: from.key, size: source.size, etag: source.etag }, to.key, to.metadata);
+  }
   if (source.size <= COPY_LIMITS.multipartThreshold) {
     return to.backend.put(to.key, source.body, source.size, to.metadata);
   }
   await source.body.cancel();
-  const partSize = partSizeFor(source.size);
+  const partSize = partSizeFor(source.size, to.backend.capabilities.maxPartSize);
   const uploadId = await to.backend.createMultipart(to.key, to.metadata);
   try {
     const parts = [];
@@ -76,13 +96,23 @@ function changedDuringCopy(): S3Error {
 
 /**
  * Copies an opened source range into part `partNumber` of an upload in progress. Returns the
- * part's S3 ETag (the MD5 of its bytes, computed while they stream) and the backend's own tag.
+ * part's S3 ETag (the MD5 of its bytes) and the backend's own tag. Inside one store (as for
+ * copyObjectData) the store copies the range and its tag is the MD5 when it declares md5ETags;
+ * otherwise the bytes stream through and the MD5 is computed while they do.
  */
 export async function copyPartData(
   source: ObjectBody,
+  from: CopyOrigin,
   to: { backend: Backend; key: string; uploadId: string; partNumber: number },
 ): Promise<{ etag: string; backendEtag: string; size: number }> {
   const size = source.range?.length ?? source.size;
+  const copier = inStoreCopier(from.backend, to.backend, 'part');
+  if (copier) {
+    await source.body.cancel();
+    const range = source.range ?? { offset: 0, length: source.size };
+    const { etag } = await copier.uploadPartCopy(from.backend, { key: from.key, etag: source.etag }, to.key, to.uploadId, to.partNumber, range);
+    return { etag, backendEtag: etag, size };
+  }
   const hashed = md5WhileStreaming(source.body);
   const stored = await to.backend.uploadPart(to.key, to.uploadId, to.partNumber, hashed.stream, size);
   return { etag: await hashed.md5, backendEtag: stored.etag, size };

@@ -3,6 +3,7 @@ import type { Backend, ByteRange, ObjectBody } from '../storage/backend';
 import { openBackend } from '../connections/open-backend';
 import { getBucket } from '../registry/buckets';
 import type { BucketConfig } from '../registry/schemas';
+import { resolveRange } from '../storage/emulate/range';
 import { evaluateReadPreconditions } from './conditional';
 import type { S3Context } from './context';
 import { S3Error } from '../core/s3-error';
@@ -72,12 +73,25 @@ function sourceConditions(headers: Headers): Headers {
 }
 
 /**
- * Opens the source for reading (one GET, whole object or `range`) and applies the
+ * For a copy the store runs itself (server-side): the source judged from a HEAD, with an empty
+ * body, so no byte of it is fetched; `range` resolved against its size as a GET would.
+ */
+async function headAsOpened(source: CopySource, range: ByteRange | undefined): Promise<ObjectBody | null> {
+  const info = await source.backend.head(source.key);
+  if (!info) return null;
+  const resolved = range ? resolveRange(range, info.size) : undefined;
+  if (resolved === null) throw new S3Error('InvalidRange', 'The requested range is not satisfiable', { ActualObjectSize: String(info.size) });
+  return { ...info, body: new Blob([]).stream(), ...(resolved ? { range: resolved } : {}) };
+}
+
+/**
+ * Opens the source for reading (one GET, whole object or `range`; a HEAD when the copy runs in
+ * the store, `headOnly`) and applies the
  * `x-amz-copy-source-if-*` conditions to what was opened. A copy has no 304: every failed
  * condition is 412, and the body is cancelled unread.
  */
-export async function openCopySource(source: CopySource, headers: Headers, range?: ByteRange): Promise<ObjectBody> {
-  const opened = await source.backend.get(source.key, range ? { range } : {});
+export async function openCopySource(source: CopySource, headers: Headers, range?: ByteRange, options: { headOnly?: boolean } = {}): Promise<ObjectBody> {
+  const opened = options.headOnly ? await headAsOpened(source, range) : await source.backend.get(source.key, range ? { range } : {});
   if (!opened) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: source.key });
   const precondition = evaluateReadPreconditions(sourceConditions(headers), opened);
   if (precondition.outcome !== 'proceed') {

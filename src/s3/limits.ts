@@ -17,12 +17,12 @@ export function maxUploadBytes(env: Pick<Env, 'MAX_OBJECT_SIZE'>, bucket: Bucket
   return own !== undefined ? Math.min(max, own) : max;
 }
 
-export function assertUploadFits(length: number, env: Pick<Env, 'MAX_OBJECT_SIZE'>, bucket: BucketConfig | undefined): void {
-  const max = maxUploadBytes(env, bucket);
-  if (length > max) {
-    throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
-      ProposedSize: String(length),
-      MaxSizeAllowed: String(max),
-    });
-  }
+export function entityTooLarge(proposed: number, max: number): S3Error {
+  return new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', { ProposedSize: String(proposed), MaxSizeAllowed: String(max) });
+}
+
+/** `ceiling`: a lower bound the operation itself sets (a backend's largest part). */
+export function assertUploadFits(length: number, env: Pick<Env, 'MAX_OBJECT_SIZE'>, bucket: BucketConfig | undefined, ceiling = Infinity): void {
+  const max = Math.min(maxUploadBytes(env, bucket), ceiling);
+  if (length > max) throw entityTooLarge(length, max);
 }

@@ -1,23 +1,33 @@
 import type { S3Context } from './context';
 import { S3Error } from '../core/s3-error';
 import { S3_MAX_UPLOAD_BYTES } from '../registry/schemas';
+import type { Capabilities } from '../storage/backend';
 import { assertUploadFits } from './limits';
 
 /** S3's largest single PUT, and its largest part. */
 export const MAX_SINGLE_UPLOAD_BYTES = S3_MAX_UPLOAD_BYTES;
 
 /**
- * The verified payload of a PUT or UploadPart with its declared length. Storage needs the length
- * up front (R2 takes only known-length streams), so an undeclared one is refused as S3 does.
+ * The largest part the bucket's backend takes (its declared maxPartSize), never above S3's own:
+ * UploadPart and UploadPartCopy refuse a larger one with EntityTooLarge before a byte is stored.
  */
-export function requestPayload(c: S3Context): { stream: ReadableStream<Uint8Array>; length: number } {
+export function maxPartBytes(capabilities: Pick<Capabilities, 'maxPartSize'>): number {
+  return Math.min(MAX_SINGLE_UPLOAD_BYTES, capabilities.maxPartSize);
+}
+
+/**
+ * The verified payload of a PUT or UploadPart with its declared length, at most `maxBytes`.
+ * Storage needs the length up front (R2 takes only known-length streams), so an undeclared one
+ * is refused as S3 does.
+ */
+export function requestPayload(c: S3Context, maxBytes = MAX_SINGLE_UPLOAD_BYTES): { stream: ReadableStream<Uint8Array>; length: number } {
   const body = c.body;
   if (body === null) {
     // A bodiless request only stands for an empty object when it says so.
     if (c.request.headers.get('content-length') === '0') return { stream: new Blob([]).stream(), length: 0 };
   } else if (body.length !== null) {
-    // Before a byte is read: the deployment's and the bucket's limits (adrs/0024).
-    assertUploadFits(body.length, c.env, c.bucket);
+    // Before a byte is read: the deployment's and the bucket's limits (adrs/0024), and the operation's.
+    assertUploadFits(body.length, c.env, c.bucket, maxBytes);
     return { stream: body.stream, length: body.length };
   }
   throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.');

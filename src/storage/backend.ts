@@ -75,7 +75,10 @@ export interface Capabilities {
   nativeMultipart: boolean;
   /** Every part but the last must have the same size (R2). */
   uniformPartSizes: boolean;
-  /** 'same-backend': copy()/uploadPartCopy() run inside the store; 'none': the S3 layer streams GET→PUT. */
+  /**
+   * 'same-backend': copy()/uploadPartCopy() run inside the store, between any two backends whose
+   * `storeIdentity` is equal (same upstream, same credentials); 'none': the S3 layer streams GET→PUT.
+   */
   serverSideCopy: 'none' | 'same-backend';
   /** ETags are the MD5 of the bytes (and md5-of-md5s "-N" for multipart), as S3's. */
   md5ETags: boolean;
@@ -83,7 +86,7 @@ export interface Capabilities {
   userMetadata: boolean;
   /** Largest object, in bytes. */
   maxObjectSize: number;
-  /** Largest part, in bytes. */
+  /** Largest part, in bytes: a larger UploadPart / UploadPartCopy is refused with EntityTooLarge. */
   maxPartSize: number;
   /** get() serves byte ranges itself. */
   rangedReads: boolean;
@@ -114,4 +117,39 @@ export interface Backend {
   /** `conditions` are passed only to a backend that declares atomicConditionalComplete, which applies them with the commit. */
   completeMultipart(key: string, uploadId: string, parts: CompletedPart[], conditions?: WriteConditions): Promise<ObjectInfo>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
+
+  // Server-side copy: present when, and only when, capabilities.serverSideCopy is 'same-backend'.
+  // Callers go through `serverSideCopier` (below), never through these members directly.
+  /**
+   * Who serves this backend's bytes and with which credentials, for deciding whether a copy can
+   * stay inside the store: equal identities mean this backend's copy() can read the other's keys.
+   * In memory only; never logged (it may include an access key id).
+   */
+  readonly storeIdentity?: string;
+  /**
+   * Copies `source` (a key of `from`, whose storeIdentity equals this one's) to `key` inside the
+   * store, only while the source still has `etag` (else a `precondition` StorageError).
+   */
+  copy?(from: Backend, source: CopySourceRef & { size: number }, key: string, metadata: ObjectMetadata): Promise<ObjectInfo>;
+  /** Copies `source` (or a byte range of it) of `from` into part `partNumber` of an upload inside the store, pinned to `etag` too. */
+  uploadPartCopy?(from: Backend, source: CopySourceRef, key: string, uploadId: string, partNumber: number, range?: { offset: number; length: number }): Promise<{ etag: string }>;
+}
+
+/** The object a server-side copy reads: its key and the ETag the S3 layer judged the conditions on. */
+export interface CopySourceRef {
+  key: string;
+  etag: string;
+}
+
+/** A backend that copies inside its store. */
+export type ServerSideCopier = Backend & Required<Pick<Backend, 'storeIdentity' | 'copy' | 'uploadPartCopy'>>;
+
+/**
+ * The destination backend when a copy from `from` to `to` can run inside the store — `to` declares
+ * server-side copy and both reach the same store with the same credentials — else null, and the
+ * S3 layer streams the bytes GET→PUT (src/s3/copy-engine.ts).
+ */
+export function serverSideCopier(from: Backend, to: Backend): ServerSideCopier | null {
+  if (to.capabilities.serverSideCopy !== 'same-backend' || !to.copy || !to.uploadPartCopy || to.storeIdentity === undefined) return null;
+  return from.storeIdentity === to.storeIdentity ? (to as ServerSideCopier) : null;
 }

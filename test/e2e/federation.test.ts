@@ -4,28 +4,23 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FederationError } from '../../src/storage/s3/federated-credentials';
 import { forgetFederatedCredentials } from '../../src/storage/s3/federated-credentials-cache';
-import { federatedCredentials, type FederationOptions } from '../../src/sts/federation';
-import { type GatewayProcess, startGateway } from '../storage/upstreams/gateway-process';
-import { gateway } from './support/gateway';
+import { federatedCredentials } from '../../src/sts/federation';
+import { type DevGateway, startDevGateway } from './support/dev-gateway';
+import { adminOf, connectUpstream, FEDERATION_AUDIENCE, trustDownstream } from './support/federated-upstream';
+import { admin, gateway, objectPath, signedFetch, uniqueBucket } from './support/gateway';
 
 /**
- * Keyless federation between two real bucketgate instances (adrs/0020), with no static key anywhere:
- * instance A (global-setup.ts) is the issuer — its /.well-known/openid-configuration and JWKS are what
- * B fetches; instance B (started here) registers A's issuer as an IdP and a role trusting `sub` =
- * the virtual bucket "photos" with s3 permissions on one of B's buckets. A's federation code mints a
- * token (with A's MASTER_KEY: both instances run from this checkout's .dev.vars), exchanges it at B's
- * /.sts and the credentials put and get an object in B.
- *
- * The minting and exchange run here in the test process, not inside A's Worker: until connections
- * (auth mode `federation`) land, no request to A reaches this code. The S3 calls use aws4fetch
- * directly for the same reason (the s3 driver needs workerd's FixedLengthStream).
+ * Keyless federation between two real bucketgate instances (adrs/0020), with no static key anywhere.
+ * Instance A (global-setup.ts, ISSUER_URL = its own URL) is the issuer: B (started here) registers
+ * A's issuer as an IdP and a role trusting `sub` = one virtual bucket of A with s3 permissions on
+ * one of B's buckets. A gets an `s3` connection to B in auth mode `federation` and a bucket on it;
+ * a client's PUT and GET through that bucket on A make A mint a token, exchange it at B's /.sts and
+ * store the object in B — where B's own key finds it.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const AUDIENCE = 'bucketgate-federation-e2e';
-const ACCOUNT = '123456789012';
-const SUBJECT = 'photos';
 const TARGET_BUCKET = 'fed-target';
+const CONNECTION = 'fed-b';
 
 function devVar(name: string): string {
   const text = readFileSync(`${ROOT}.dev.vars`, 'utf8');
@@ -34,48 +29,25 @@ function devVar(name: string): string {
   return value;
 }
 
-describe('keyless federation: bucketgate A → bucketgate B', () => {
-  let b: GatewayProcess;
+describe('keyless federation: a bucket on bucketgate A stored in bucketgate B', () => {
+  let b: DevGateway;
   let roleArn: string;
+  let connection: string;
+  /** The virtual bucket on A that B's role trusts. */
+  const trusted = uniqueBucket('photos');
   const a = () => gateway();
-
-  async function adminB(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const response = await fetch(`${b.info.endpoint}/admin/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${b.info.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, json: text ? JSON.parse(text) : undefined };
-  }
-
-  /** A's side: its root secret and allow-list, as A's Worker has them. */
-  const envA = () => ({ MASTER_KEY: devVar('MASTER_KEY'), ALLOW_INSECURE_ISSUERS: 'true', ALLOWED_UPSTREAM_HOSTS: '127.0.0.1' });
-  const optionsFor = (extra: Partial<FederationOptions> = {}): FederationOptions => ({
-    connectionId: `e2e-${crypto.randomUUID()}`,
-    roleArn,
-    stsEndpoint: `${b.info.endpoint}/.sts`,
-    audience: AUDIENCE,
-    sessionDuration: 900,
-    subject: SUBJECT,
-    // A's issuer is its origin (no ISSUER_URL set), exactly what A's discovery document names.
-    requestOrigin: a().endpoint,
-    ...extra,
-  });
+  const bClient = () => new AwsClient({ accessKeyId: b.info.accessKeyId, secretAccessKey: b.info.secretAccessKey, service: 's3', region: b.info.region });
+  const onB = (key: string) => bClient().fetch(`${b.info.endpoint}${objectPath(TARGET_BUCKET, key)}`);
 
   beforeAll(async () => {
     // B fetches A's discovery document and JWKS over http on 127.0.0.1.
-    b = await startGateway({ vars: ['ALLOW_INSECURE_ISSUERS:true'], log: 'e2e-federation-upstream.log' });
-    expect((await adminB('POST', '/buckets', { name: TARGET_BUCKET })).status).toBe(201);
-    expect((await adminB('POST', '/idps', { issuer: a().endpoint, audiences: [AUDIENCE] })).status).toBe(201);
-    const role = await adminB('POST', '/roles', {
-      name: 'bucketgate-a-photos',
-      trust: [{ issuer: a().endpoint, audience: AUDIENCE, claims: [{ claim: 'sub', operator: 'equals', value: SUBJECT }] }],
-      statements: [{ effect: 'allow', actions: ['s3:GetObject', 's3:PutObject', 's3:ListBucket'], resources: [TARGET_BUCKET, `${TARGET_BUCKET}/*`] }],
-      maxSessionDuration: 3600,
+    b = await startDevGateway({ vars: ['ALLOW_INSECURE_ISSUERS:true'], log: 'e2e-federation-upstream.log' });
+    roleArn = await trustDownstream(b.info, a().endpoint, {
+      upstreamBucket: TARGET_BUCKET,
+      roleName: 'bucketgate-a-photos',
+      subject: { operator: 'in', values: [trusted, `connection/${CONNECTION}`] },
     });
-    expect(role.status, JSON.stringify(role.json)).toBe(201);
-    roleArn = `arn:aws:iam::${ACCOUNT}:role/bucketgate-a-photos`;
+    connection = await connectUpstream(a(), b.info, { name: CONNECTION, roleArn, probeBucket: TARGET_BUCKET });
   });
 
   afterAll(async () => {
@@ -83,47 +55,71 @@ describe('keyless federation: bucketgate A → bucketgate B', () => {
     await b?.stop();
   });
 
-  it('A publishes a discovery document naming its own origin', async () => {
+  it('A publishes a discovery document naming its ISSUER_URL, and its connection holds no key', async () => {
     const document = (await (await fetch(`${a().endpoint}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(document).toMatchObject({ issuer: a().endpoint, jwks_uri: `${a().endpoint}/.well-known/jwks.json`, id_token_signing_alg_values_supported: ['ES256'] });
+    const { json } = await admin('GET', `/connections/${connection}`);
+    expect(json.auth).toEqual({ mode: 'federation', roleArn, stsEndpoint: `${b.info.endpoint}/.sts`, audience: FEDERATION_AUDIENCE });
+    expect(json.status).toBe('active');
   });
 
-  it('exchanges a token A mints at B and uses the credentials to put and get an object in B', async () => {
-    const credentials = await federatedCredentials(envA(), optionsFor());
-    expect(credentials.accessKeyId).toMatch(/^ASIA/);
-    expect(credentials.expiresAt.getTime()).toBeGreaterThan(Date.now() + 10 * 60_000);
+  it('a client PUT and GET through the bucket on A land on B: A does the exchange', async () => {
+    const created = await admin('POST', '/buckets', { name: trusted, backend: { type: 's3', connection, bucket: TARGET_BUCKET, prefix: 'from-a/' } });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
 
-    const s3 = new AwsClient({ ...credentials, service: 's3', region: 'us-east-1' });
-    const url = `${b.info.endpoint}/${TARGET_BUCKET}/from-a/hello.txt`;
-    const put = await s3.fetch(url, { method: 'PUT', body: 'hello from A', headers: { 'content-type': 'text/plain' } });
+    const put = await signedFetch(objectPath(trusted, 'hello.txt'), { method: 'PUT', body: 'hello from A', headers: { 'content-type': 'text/plain' } });
     expect(put.status, await put.clone().text()).toBe(200);
-    const get = await s3.fetch(url);
+    const get = await signedFetch(objectPath(trusted, 'hello.txt'));
     expect(get.status).toBe(200);
     expect(await get.text()).toBe('hello from A');
 
-    // The role grants nothing outside its bucket: B's seeded `demo` bucket is refused.
-    const elsewhere = await s3.fetch(`${b.info.endpoint}/${b.info.bucket}/x`, { method: 'PUT', body: 'x' });
-    expect(elsewhere.status).toBe(403);
-    // And the object really is in B: B's own demo key (s3:* on *) reads it.
-    const owner = new AwsClient({ accessKeyId: b.info.accessKeyId, secretAccessKey: b.info.secretAccessKey, service: 's3', region: 'us-east-1' });
-    expect(await (await owner.fetch(url)).text()).toBe('hello from A');
+    // The object really is in B, under the bucket's prefix: B's own demo key (s3:* on *) reads it.
+    const direct = await onB('from-a/hello.txt');
+    expect(direct.status).toBe(200);
+    expect(await direct.text()).toBe('hello from A');
   });
 
-  it('B refuses a token for another virtual bucket (the trust policy on sub)', async () => {
-    const error = await federatedCredentials(envA(), optionsFor({ subject: 'other-bucket' })).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(FederationError);
-    expect(error).toMatchObject({ kind: 'auth-failed', stsCode: 'AccessDenied' });
+  it('a bucket on A that B does not trust is refused by B: the client gets 503, B stores nothing', async () => {
+    const other = uniqueBucket('other');
+    // Saving probes as the connection (which B trusts); serving asks for a token about the bucket itself.
+    const created = await admin('POST', '/buckets', { name: other, backend: { type: 's3', connection, bucket: TARGET_BUCKET, prefix: `${other}/` } });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    // No client retries: aws4fetch would retry the 503 ten times with backoff.
+    const once = new AwsClient({ accessKeyId: a().accessKeyId, secretAccessKey: a().secretAccessKey, region: a().region, service: 's3', retries: 0 });
+    const put = await once.fetch(`${a().endpoint}${objectPath(other, 'x.txt')}`, { method: 'PUT', body: 'x' });
+    expect(put.status).toBe(503);
+    expect(await put.text()).toContain('<Code>ServiceUnavailable</Code>');
+    expect((await onB(`${other}/x.txt`)).status).toBe(404);
   });
 
+  it('A refuses to save a federation connection B does not accept (another audience), with the reason', async () => {
+    const answer = await adminOf(a(), 'POST', '/connections', {
+      kind: 's3',
+      name: 'fed-b-wrong-audience',
+      endpoint: b.info.endpoint,
+      region: b.info.region,
+      addressing: 'path',
+      probeBucket: TARGET_BUCKET,
+      auth: { mode: 'federation', roleArn, stsEndpoint: `${b.info.endpoint}/.sts`, audience: 'sts.amazonaws.com' },
+    });
+    expect(answer.status, JSON.stringify(answer.json)).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(answer.json)).toContain('InvalidIdentityToken');
+    const { json } = await admin('GET', '/connections');
+    expect(json.connections.map((c: { name: string }) => c.name)).not.toContain('fed-b-wrong-audience');
+  });
+
+  // A cannot be made to sign with another key, so this one case exchanges from the test process.
   it('B refuses a token signed by a key A does not publish', async () => {
-    const impostor = { ...envA(), MASTER_KEY: `${devVar('MASTER_KEY')}-not-A` };
-    const error = await federatedCredentials(impostor, optionsFor()).catch((e: unknown) => e);
+    const impostor = { MASTER_KEY: `${devVar('MASTER_KEY')}-not-A`, ALLOW_INSECURE_ISSUERS: 'true', ALLOWED_UPSTREAM_HOSTS: '127.0.0.1', ISSUER_URL: a().endpoint };
+    const error = await federatedCredentials(impostor, {
+      connectionId: `e2e-${crypto.randomUUID()}`,
+      roleArn,
+      stsEndpoint: `${b.info.endpoint}/.sts`,
+      audience: FEDERATION_AUDIENCE,
+      sessionDuration: 900,
+      subject: trusted,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FederationError);
-    expect(error).toMatchObject({ kind: 'auth-failed', stsCode: 'InvalidIdentityToken' });
-  });
-
-  it('B refuses a token for another audience', async () => {
-    const error = await federatedCredentials(envA(), optionsFor({ audience: 'sts.amazonaws.com' })).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'auth-failed', stsCode: 'InvalidIdentityToken' });
   });
 });

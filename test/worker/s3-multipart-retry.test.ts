@@ -7,63 +7,42 @@ import {
   HeadObjectCommand,
   ListPartsCommand,
   PutObjectCommand,
-  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { env } from 'cloudflare:test';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bucketWithClient } from './helpers/fixtures';
-import { type Credentials, errorCode, md5Hex, sdkError, signedFetch } from './helpers/s3-client';
+import { errorCode, md5Hex, sdkError, signedFetch } from './helpers/s3-client';
+import { MiB, patternBytes, useMultipartBucket } from './helpers/multipart';
 
-const MiB = 1024 * 1024;
-let bucket: string;
-let s3: S3Client;
-let credentials: Credentials;
-
-beforeAll(async () => {
-  ({ bucket, s3, credentials } = await bucketWithClient('mpu-retry'));
-});
-
-function bytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (i * 13 + seed * 29 + (i >> 11)) & 0xff;
-  return out;
-}
-
-async function start(key: string): Promise<string> {
-  return (await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }))).UploadId!;
-}
-
-async function put(key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<{ PartNumber: number; ETag: string }> {
-  const r = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body }));
-  return { PartNumber: partNumber, ETag: r.ETag! };
-}
+const mpu = useMultipartBucket('mpu-retry');
+const { start, uploadPart } = mpu;
 
 describe('re-uploading a part number', () => {
   it('keeps only the last upload of the part, which Complete then assembles', async () => {
     const key = 'reupload/object';
     const uploadId = await start(key);
-    await put(key, uploadId, 1, bytes(5 * MiB, 1));
-    await put(key, uploadId, 2, bytes(100, 2));
-    const again = await put(key, uploadId, 1, bytes(5 * MiB, 3));
-    const listed = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    await uploadPart(key, uploadId, 1, patternBytes(5 * MiB, 1));
+    await uploadPart(key, uploadId, 2, patternBytes(100, 2));
+    const again = await uploadPart(key, uploadId, 1, patternBytes(5 * MiB, 3));
+    const listed = await mpu.s3.send(new ListPartsCommand({ Bucket: mpu.bucket, Key: key, UploadId: uploadId }));
     expect(listed.Parts!.map((p) => [p.PartNumber, p.ETag])).toEqual([
       [1, again.ETag],
-      [2, `"${await md5Hex(bytes(100, 2))}"`],
+      [2, `"${await md5Hex(patternBytes(100, 2))}"`],
     ]);
-    const done = await s3.send(
+    const done = await mpu.s3.send(
       new CompleteMultipartUploadCommand({
-        Bucket: bucket,
+        Bucket: mpu.bucket,
         Key: key,
         UploadId: uploadId,
-        MultipartUpload: { Parts: [again, { PartNumber: 2, ETag: `"${await md5Hex(bytes(100, 2))}"` }] },
+        MultipartUpload: { Parts: [again, { PartNumber: 2, ETag: `"${await md5Hex(patternBytes(100, 2))}"` }] },
       }),
     );
     expect(done.ETag).toMatch(/-2"$/);
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const got = await mpu.s3.send(new GetObjectCommand({ Bucket: mpu.bucket, Key: key }));
     const body = await got.Body!.transformToByteArray();
     expect(body.length).toBe(5 * MiB + 100);
-    expect(await md5Hex(body.slice(0, 5 * MiB))).toBe(await md5Hex(bytes(5 * MiB, 3)));
+    expect(await md5Hex(body.slice(0, 5 * MiB))).toBe(await md5Hex(patternBytes(5 * MiB, 3)));
   });
 });
 
@@ -71,38 +50,38 @@ describe('a retried CompleteMultipartUpload', () => {
   it('answers the first result again for the same part list', async () => {
     const key = 'retry/object';
     const uploadId = await start(key);
-    const parts = [await put(key, uploadId, 1, bytes(5 * MiB, 4)), await put(key, uploadId, 2, bytes(10, 5))];
-    const input = { Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } };
-    const first = await s3.send(new CompleteMultipartUploadCommand(input));
-    const second = await s3.send(new CompleteMultipartUploadCommand(input));
+    const parts = [await uploadPart(key, uploadId, 1, patternBytes(5 * MiB, 4)), await uploadPart(key, uploadId, 2, patternBytes(10, 5))];
+    const input = { Bucket: mpu.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } };
+    const first = await mpu.s3.send(new CompleteMultipartUploadCommand(input));
+    const second = await mpu.s3.send(new CompleteMultipartUploadCommand(input));
     expect([second.Location, second.Bucket, second.Key, second.ETag]).toEqual([first.Location, first.Bucket, first.Key, first.ETag]);
-    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag).toBe(first.ETag);
+    expect((await mpu.s3.send(new HeadObjectCommand({ Bucket: mpu.bucket, Key: key }))).ETag).toBe(first.ETag);
   });
 
   it('refuses a retry with another part list with NoSuchUpload, and changes nothing', async () => {
     const key = 'retry/other-list';
     const uploadId = await start(key);
-    const parts = [await put(key, uploadId, 1, bytes(5 * MiB, 6)), await put(key, uploadId, 2, bytes(10, 7))];
-    const first = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    const parts = [await uploadPart(key, uploadId, 1, patternBytes(5 * MiB, 6)), await uploadPart(key, uploadId, 2, patternBytes(10, 7))];
+    const first = await mpu.s3.send(new CompleteMultipartUploadCommand({ Bucket: mpu.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
     const e = await sdkError(
-      s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: [parts[1]!] } })),
+      mpu.s3.send(new CompleteMultipartUploadCommand({ Bucket: mpu.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: [parts[1]!] } })),
     );
     expect(e).toEqual({ code: 'NoSuchUpload', status: 404 });
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const head = await mpu.s3.send(new HeadObjectCommand({ Bucket: mpu.bucket, Key: key }));
     expect([head.ETag, head.ContentLength]).toEqual([first.ETag, 5 * MiB + 10]);
   });
 
   it('does not answer a retry for another key', async () => {
     const key = 'retry/keyed';
     const uploadId = await start(key);
-    const parts = [await put(key, uploadId, 1, bytes(10, 8))];
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
-    const r = await signedFetch(credentials, 'POST', `/${bucket}/retry/elsewhere?uploadId=${encodeURIComponent(uploadId)}`, {
+    const parts = [await uploadPart(key, uploadId, 1, patternBytes(10, 8))];
+    await mpu.s3.send(new CompleteMultipartUploadCommand({ Bucket: mpu.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    const r = await signedFetch(mpu.credentials, 'POST', `/${mpu.bucket}/retry/elsewhere?uploadId=${encodeURIComponent(uploadId)}`, {
       body: `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${parts[0]!.ETag}</ETag></Part></CompleteMultipartUpload>`,
     });
     expect(r.status).toBe(404);
     expect(await errorCode(r)).toBe('NoSuchUpload');
-    expect(await sdkError(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'retry/elsewhere' })))).toMatchObject({ status: 404 });
+    expect(await sdkError(mpu.s3.send(new HeadObjectCommand({ Bucket: mpu.bucket, Key: 'retry/elsewhere' })))).toMatchObject({ status: 404 });
   });
 });
 
@@ -110,14 +89,14 @@ describe('checksum mismatches', () => {
   const wrongCrc32 = 'AAAAAA==';
 
   it('refuses a PutObject whose x-amz-checksum-crc32 header is wrong with BadDigest and keeps the old object', async () => {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'bad/header', Body: 'original' }));
-    const e = await sdkError(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'bad/header', Body: 'replacement', ChecksumCRC32: wrongCrc32 })));
+    await mpu.s3.send(new PutObjectCommand({ Bucket: mpu.bucket, Key: 'bad/header', Body: 'original' }));
+    const e = await sdkError(mpu.s3.send(new PutObjectCommand({ Bucket: mpu.bucket, Key: 'bad/header', Body: 'replacement', ChecksumCRC32: wrongCrc32 })));
     expect(e).toEqual({ code: 'BadDigest', status: 400 });
-    expect(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'bad/header' }))).Body!.transformToString()).toBe('original');
+    expect(await (await mpu.s3.send(new GetObjectCommand({ Bucket: mpu.bucket, Key: 'bad/header' }))).Body!.transformToString()).toBe('original');
   });
 
   it('refuses a PutObject whose trailing checksum is wrong with BadDigest and the S3 message', async () => {
-    const r = await signedFetch(credentials, 'PUT', `/${bucket}/bad/trailer`, {
+    const r = await signedFetch(mpu.credentials, 'PUT', `/${mpu.bucket}/bad/trailer`, {
       headers: {
         'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
         'content-encoding': 'aws-chunked',
@@ -130,14 +109,14 @@ describe('checksum mismatches', () => {
     const text = await r.text();
     expect(text).toContain('<Code>BadDigest</Code>');
     expect(text).toContain('The CRC32 you specified did not match the calculated checksum.');
-    expect(await sdkError(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'bad/trailer' })))).toMatchObject({ status: 404 });
+    expect(await sdkError(mpu.s3.send(new HeadObjectCommand({ Bucket: mpu.bucket, Key: 'bad/trailer' })))).toMatchObject({ status: 404 });
   });
 
   it('refuses an UploadPart whose checksum is wrong with BadDigest and records no part', async () => {
     const uploadId = await start('bad/part');
-    const e = await sdkError(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'bad/part', UploadId: uploadId, PartNumber: 1, Body: 'part', ChecksumCRC32: wrongCrc32 })));
+    const e = await sdkError(mpu.s3.send(new UploadPartCommand({ Bucket: mpu.bucket, Key: 'bad/part', UploadId: uploadId, PartNumber: 1, Body: 'part', ChecksumCRC32: wrongCrc32 })));
     expect(e).toEqual({ code: 'BadDigest', status: 400 });
-    expect((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'bad/part', UploadId: uploadId }))).Parts ?? []).toEqual([]);
+    expect((await mpu.s3.send(new ListPartsCommand({ Bucket: mpu.bucket, Key: 'bad/part', UploadId: uploadId }))).Parts ?? []).toEqual([]);
   });
 });
 

@@ -8,29 +8,16 @@ import {
   ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
-  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketWithClient } from './helpers/fixtures';
-import { type Credentials, errorCode, md5Hex, sdkError, signedFetch } from './helpers/s3-client';
+import { errorCode, md5Hex, sdkError, signedFetch } from './helpers/s3-client';
+import { completeXml, MiB, patternBytes, useMultipartBucket } from './helpers/multipart';
 
-const MiB = 1024 * 1024;
-let bucket: string;
-let s3: S3Client;
-let credentials: Credentials;
-
-beforeAll(async () => {
-  ({ bucket, s3, credentials } = await bucketWithClient('multipart'));
-});
-
-/** Deterministic, non-repeating-per-part bytes. */
-function bytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed * 7 + (i >> 13)) & 0xff;
-  return out;
-}
+const mpu = useMultipartBucket('multipart');
+const { start, uploadParts, complete } = mpu;
 
 function hexToBytes(hex: string): Uint8Array {
   return Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
@@ -43,55 +30,33 @@ async function multipartEtag(parts: Uint8Array[]): Promise<string> {
   return `"${await md5Hex(joined)}-${parts.length}"`;
 }
 
-async function start(key: string): Promise<string> {
-  return (await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }))).UploadId!;
-}
-
-async function uploadParts(key: string, uploadId: string, parts: Uint8Array[]): Promise<{ PartNumber: number; ETag: string }[]> {
-  return Promise.all(
-    parts.map(async (Body, i) => {
-      const r = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: i + 1, Body }));
-      return { PartNumber: i + 1, ETag: r.ETag! };
-    }),
-  );
-}
-
-function completeXml(parts: { PartNumber: number; ETag: string }[]): string {
-  const entries = parts.map((p) => `<Part><PartNumber>${p.PartNumber}</PartNumber><ETag>${p.ETag}</ETag></Part>`).join('');
-  return `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${entries}</CompleteMultipartUpload>`;
-}
-
-function complete(key: string, uploadId: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
-  return signedFetch(credentials, 'POST', `/${bucket}/${key}?uploadId=${encodeURIComponent(uploadId)}`, { body, headers });
-}
-
 async function exists(key: string): Promise<boolean> {
-  const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key }));
+  const r = await mpu.s3.send(new ListObjectsV2Command({ Bucket: mpu.bucket, Prefix: key }));
   return (r.Contents ?? []).some((o) => o.Key === key);
 }
 
 describe('multipart upload end to end', () => {
   it('uploads 12 MiB with lib-storage; GET, HEAD and List report the S3 multipart ETag', async () => {
-    const parts = [bytes(5 * MiB, 1), bytes(5 * MiB, 2), bytes(2 * MiB, 3)];
+    const parts = [patternBytes(5 * MiB, 1), patternBytes(5 * MiB, 2), patternBytes(2 * MiB, 3)];
     const whole = new Uint8Array(12 * MiB);
     parts.reduce((offset, p) => (whole.set(p, offset), offset + p.byteLength), 0);
     const upload = new Upload({
-      client: s3,
-      params: { Bucket: bucket, Key: 'big/twelve.bin', Body: whole, ContentType: 'application/x-test', Metadata: { origin: 'lib-storage' } },
+      client: mpu.s3,
+      params: { Bucket: mpu.bucket, Key: 'big/twelve.bin', Body: whole, ContentType: 'application/x-test', Metadata: { origin: 'lib-storage' } },
       partSize: 5 * MiB,
       queueSize: 2,
     });
     const result = await upload.done();
     const expected = await multipartEtag(parts);
     expect(result.ETag).toBe(expected);
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big/twelve.bin' }));
+    const head = await mpu.s3.send(new HeadObjectCommand({ Bucket: mpu.bucket, Key: 'big/twelve.bin' }));
     expect(head.ETag).toBe(expected);
     expect(head.ContentLength).toBe(12 * MiB);
     expect(head.ContentType).toBe('application/x-test');
     expect(head.Metadata).toEqual({ origin: 'lib-storage' });
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'big/' }));
+    const listed = await mpu.s3.send(new ListObjectsV2Command({ Bucket: mpu.bucket, Prefix: 'big/' }));
     expect(listed.Contents!.map((o) => [o.Key, o.ETag, o.Size])).toEqual([['big/twelve.bin', expected, 12 * MiB]]);
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'big/twelve.bin' }));
+    const got = await mpu.s3.send(new GetObjectCommand({ Bucket: mpu.bucket, Key: 'big/twelve.bin' }));
     expect(got.ETag).toBe(expected);
     expect(await md5Hex(await got.Body!.transformToByteArray())).toBe(await md5Hex(whole));
   });
@@ -99,26 +64,26 @@ describe('multipart upload end to end', () => {
   it('lists parts and uploads from the ledger, then forgets the upload once completed', async () => {
     const key = 'flow/object';
     const uploadId = await start(key);
-    const data = [bytes(5 * MiB, 4), bytes(10, 5)];
+    const data = [patternBytes(5 * MiB, 4), patternBytes(10, 5)];
     const sent = await uploadParts(key, uploadId, data);
     expect(sent.map((p) => p.ETag)).toEqual([`"${await md5Hex(data[0]!)}"`, `"${await md5Hex(data[1]!)}"`]);
-    const parts = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    const parts = await mpu.s3.send(new ListPartsCommand({ Bucket: mpu.bucket, Key: key, UploadId: uploadId }));
     expect(parts.Parts!.map((p) => [p.PartNumber, p.ETag, p.Size])).toEqual([
       [1, sent[0]!.ETag, 5 * MiB],
       [2, sent[1]!.ETag, 10],
     ]);
-    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: sent } }));
+    const done = await mpu.s3.send(new CompleteMultipartUploadCommand({ Bucket: mpu.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: sent } }));
     expect(done.ETag).toBe(await multipartEtag(data));
     expect(done.Key).toBe(key);
-    expect(await sdkError(s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId })))).toEqual({ code: 'NoSuchUpload', status: 404 });
+    expect(await sdkError(mpu.s3.send(new ListPartsCommand({ Bucket: mpu.bucket, Key: key, UploadId: uploadId })))).toEqual({ code: 'NoSuchUpload', status: 404 });
   });
 
   it('keeps the metadata given at CreateMultipartUpload', async () => {
     const key = 'flow/meta';
-    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: 'text/csv', CacheControl: 'no-cache', Metadata: { team: 'a' } }));
+    const { UploadId } = await mpu.s3.send(new CreateMultipartUploadCommand({ Bucket: mpu.bucket, Key: key, ContentType: 'text/csv', CacheControl: 'no-cache', Metadata: { team: 'a' } }));
     const sent = await uploadParts(key, UploadId!, [new TextEncoder().encode('a,b\n')]);
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: sent } }));
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    await mpu.s3.send(new CompleteMultipartUploadCommand({ Bucket: mpu.bucket, Key: key, UploadId, MultipartUpload: { Parts: sent } }));
+    const head = await mpu.s3.send(new HeadObjectCommand({ Bucket: mpu.bucket, Key: key }));
     expect([head.ContentType, head.CacheControl, head.Metadata]).toEqual(['text/csv', 'no-cache', { team: 'a' }]);
   });
 });
@@ -126,10 +91,30 @@ describe('multipart upload end to end', () => {
 describe('UploadPart checks', () => {
   it.each(['0', '10001', 'abc', '-1'])('refuses partNumber=%s with InvalidArgument', async (partNumber) => {
     const uploadId = await start('checks/part-number');
-    const r = await signedFetch(credentials, 'PUT', `/${bucket}/checks/part-number?partNumber=${partNumber}&uploadId=${uploadId}`, { body: 'x' });
+    const r = await signedFetch(mpu.credentials, 'PUT', `/${mpu.bucket}/checks/part-number?partNumber=${partNumber}&uploadId=${uploadId}`, { body: 'x' });
     expect(r.status).toBe(400);
     expect(await errorCode(r)).toBe('InvalidArgument');
-    expect((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'checks/part-number', UploadId: uploadId }))).Parts ?? []).toEqual([]);
+    expect((await mpu.s3.send(new ListPartsCommand({ Bucket: mpu.bucket, Key: 'checks/part-number', UploadId: uploadId }))).Parts ?? []).toEqual([]);
+  });
+
+  it("refuses a part larger than the backend's maxPartSize with EntityTooLarge before reading it, storing nothing", async () => {
+    // R2 takes parts of at most 5 GiB − 5 MiB (its declared maxPartSize); S3's own limit is 5 GiB.
+    const uploadId = await start('checks/part-size');
+    const declared = 5 * 1024 ** 3 - MiB;
+    const r = await signedFetch(mpu.credentials, 'PUT', `/${mpu.bucket}/checks/part-size?partNumber=1&uploadId=${uploadId}`, {
+      headers: {
+        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+        'content-encoding': 'aws-chunked',
+        'x-amz-decoded-content-length': String(declared),
+        'x-amz-trailer': 'x-amz-checksum-crc32',
+      },
+      body: '0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n',
+    });
+    expect(r.status).toBe(400);
+    const body = await r.text();
+    expect(body).toContain('<Code>EntityTooLarge</Code>');
+    expect(body).toContain(`<ProposedSize>${declared}</ProposedSize>`);
+    expect((await mpu.s3.send(new ListPartsCommand({ Bucket: mpu.bucket, Key: 'checks/part-size', UploadId: uploadId }))).Parts ?? []).toEqual([]);
   });
 
   it('refuses an unknown upload id, or one started for another key, with NoSuchUpload', async () => {
@@ -138,16 +123,16 @@ describe('UploadPart checks', () => {
       ['checks/owner', 'not-an-upload'],
       ['checks/other-key', uploadId],
     ] as const) {
-      const e = await sdkError(s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: 1, Body: 'x' })));
+      const e = await sdkError(mpu.s3.send(new UploadPartCommand({ Bucket: mpu.bucket, Key: key, UploadId: id, PartNumber: 1, Body: 'x' })));
       expect(e).toEqual({ code: 'NoSuchUpload', status: 404 });
     }
-    expect((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'checks/owner', UploadId: uploadId }))).Parts ?? []).toEqual([]);
+    expect((await mpu.s3.send(new ListPartsCommand({ Bucket: mpu.bucket, Key: 'checks/owner', UploadId: uploadId }))).Parts ?? []).toEqual([]);
   });
 
   it('refuses a public canned ACL on CreateMultipartUpload and records nothing', async () => {
-    const e = await sdkError(s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'checks/acl', ACL: 'public-read' })));
+    const e = await sdkError(mpu.s3.send(new CreateMultipartUploadCommand({ Bucket: mpu.bucket, Key: 'checks/acl', ACL: 'public-read' })));
     expect(e).toEqual({ code: 'AccessControlListNotSupported', status: 400 });
-    const r = await signedFetch(credentials, 'GET', `/${bucket}?uploads&prefix=checks%2Facl`);
+    const r = await signedFetch(mpu.credentials, 'GET', `/${mpu.bucket}?uploads&prefix=checks%2Facl`);
     expect(await r.text()).not.toContain('<Upload>');
   });
 });
@@ -160,7 +145,7 @@ describe('CompleteMultipartUpload checks', () => {
   beforeAll(async () => {
     key = 'checks/complete';
     uploadId = await start(key);
-    sent = await uploadParts(key, uploadId, [bytes(1024, 6), bytes(1024, 7)]);
+    sent = await uploadParts(key, uploadId, [patternBytes(1024, 6), patternBytes(1024, 7)]);
   });
 
   it.each([
@@ -179,7 +164,7 @@ describe('CompleteMultipartUpload checks', () => {
     expect(r.status).toBe(400);
     expect(await errorCode(r)).toBe(code);
     expect(await exists(key)).toBe(false);
-    const parts = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    const parts = await mpu.s3.send(new ListPartsCommand({ Bucket: mpu.bucket, Key: key, UploadId: uploadId }));
     expect(parts.Parts!.length).toBe(2);
   });
 
@@ -188,14 +173,14 @@ describe('CompleteMultipartUpload checks', () => {
     expect(r.status).toBe(200);
     const xml = await r.text();
     expect(xml).toContain('<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">');
-    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength).toBe(1024);
+    expect((await mpu.s3.send(new HeadObjectCommand({ Bucket: mpu.bucket, Key: key }))).ContentLength).toBe(1024);
     expect(await (await complete(key, uploadId, completeXml([sent[1]!]))).text()).toBe(xml);
     expect((await complete(key, uploadId, completeXml(sent))).status).toBe(404);
-    expect(await sdkError(s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId })))).toMatchObject({ code: 'NoSuchUpload' });
+    expect(await sdkError(mpu.s3.send(new ListPartsCommand({ Bucket: mpu.bucket, Key: key, UploadId: uploadId })))).toMatchObject({ code: 'NoSuchUpload' });
   });
 
   it('refuses a conditional completion on R2 (no atomic conditions there) with 501, changing nothing', async () => {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'checks/exists', Body: 'original' }));
+    await mpu.s3.send(new PutObjectCommand({ Bucket: mpu.bucket, Key: 'checks/exists', Body: 'original' }));
     const id = await start('checks/exists');
     const parts = await uploadParts('checks/exists', id, [new TextEncoder().encode('replacement')]);
     const conditions: Record<string, string>[] = [{ 'if-none-match': '*' }, { 'if-match': '"0123456789abcdef0123456789abcdef"' }];
@@ -204,9 +189,9 @@ describe('CompleteMultipartUpload checks', () => {
       expect(r.status).toBe(501);
       expect(await errorCode(r)).toBe('NotImplemented');
     }
-    expect(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'checks/exists' }))).Body!.transformToString()).toBe('original');
+    expect(await (await mpu.s3.send(new GetObjectCommand({ Bucket: mpu.bucket, Key: 'checks/exists' }))).Body!.transformToString()).toBe('original');
     // The upload is untouched: it still completes without a condition.
-    expect((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'checks/exists', UploadId: id }))).Parts).toHaveLength(1);
+    expect((await mpu.s3.send(new ListPartsCommand({ Bucket: mpu.bucket, Key: 'checks/exists', UploadId: id }))).Parts).toHaveLength(1);
     expect((await complete('checks/exists', id, completeXml(parts))).status).toBe(200);
   });
 });
@@ -214,12 +199,12 @@ describe('CompleteMultipartUpload checks', () => {
 describe('AbortMultipartUpload', () => {
   it('answers 204, forgets the parts, and NoSuchUpload afterwards', async () => {
     const uploadId = await start('abort/me');
-    const sent = await uploadParts('abort/me', uploadId, [bytes(100, 8)]);
-    const r = await signedFetch(credentials, 'DELETE', `/${bucket}/abort/me?uploadId=${uploadId}`);
+    const sent = await uploadParts('abort/me', uploadId, [patternBytes(100, 8)]);
+    const r = await signedFetch(mpu.credentials, 'DELETE', `/${mpu.bucket}/abort/me?uploadId=${uploadId}`);
     expect(r.status).toBe(204);
-    expect(await sdkError(s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'abort/me', UploadId: uploadId })))).toMatchObject({ code: 'NoSuchUpload' });
+    expect(await sdkError(mpu.s3.send(new ListPartsCommand({ Bucket: mpu.bucket, Key: 'abort/me', UploadId: uploadId })))).toMatchObject({ code: 'NoSuchUpload' });
     expect((await complete('abort/me', uploadId, completeXml(sent))).status).toBe(404);
-    expect(await sdkError(s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'abort/me', UploadId: uploadId })))).toEqual({ code: 'NoSuchUpload', status: 404 });
+    expect(await sdkError(mpu.s3.send(new AbortMultipartUploadCommand({ Bucket: mpu.bucket, Key: 'abort/me', UploadId: uploadId })))).toEqual({ code: 'NoSuchUpload', status: 404 });
     expect(await exists('abort/me')).toBe(false);
   });
 });
@@ -227,15 +212,15 @@ describe('AbortMultipartUpload', () => {
 describe('ListParts paging', () => {
   it('pages with max-parts and part-number-marker', async () => {
     const uploadId = await start('paging/parts');
-    await uploadParts('paging/parts', uploadId, [bytes(10, 1), bytes(10, 2), bytes(10, 3)]);
-    const first = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'paging/parts', UploadId: uploadId, MaxParts: 2 }));
+    await uploadParts('paging/parts', uploadId, [patternBytes(10, 1), patternBytes(10, 2), patternBytes(10, 3)]);
+    const first = await mpu.s3.send(new ListPartsCommand({ Bucket: mpu.bucket, Key: 'paging/parts', UploadId: uploadId, MaxParts: 2 }));
     expect(first.Parts!.map((p) => p.PartNumber)).toEqual([1, 2]);
     expect(first.IsTruncated).toBe(true);
     expect(first.NextPartNumberMarker).toBe('2');
-    const rest = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'paging/parts', UploadId: uploadId, PartNumberMarker: first.NextPartNumberMarker }));
+    const rest = await mpu.s3.send(new ListPartsCommand({ Bucket: mpu.bucket, Key: 'paging/parts', UploadId: uploadId, PartNumberMarker: first.NextPartNumberMarker }));
     expect(rest.Parts!.map((p) => p.PartNumber)).toEqual([3]);
     expect(rest.IsTruncated).toBe(false);
-    const bad = await signedFetch(credentials, 'GET', `/${bucket}/paging/parts?uploadId=${uploadId}&part-number-marker=x`);
+    const bad = await signedFetch(mpu.credentials, 'GET', `/${mpu.bucket}/paging/parts?uploadId=${uploadId}&part-number-marker=x`);
     expect(await errorCode(bad)).toBe('InvalidArgument');
   });
 });

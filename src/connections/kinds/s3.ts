@@ -50,6 +50,12 @@ export const S3ConnectionSettings = z.strictObject({
   addressing: z.enum(['path', 'virtual']),
   /** An upstream bucket that validating the connection probes; without one, ListBuckets is probed. */
   probeBucket: z.string().min(1).max(255).optional(),
+  /**
+   * The upstream applies If-Match / If-None-Match on PutObject atomically (AWS S3, R2, MinIO,
+   * bucketgate do). Off by default: conditional PUTs are then refused with 501 rather than
+   * passed to a store that might ignore them (adrs/0017).
+   */
+  conditionalWrites: z.boolean().optional(),
 });
 type S3ConnectionSettings = z.infer<typeof S3ConnectionSettings>;
 
@@ -71,7 +77,7 @@ const StaticKeyPair = z.object({ accessKeyId: z.string(), secretAccessKey: z.str
 type StaticKeyPair = z.infer<typeof StaticKeyPair>;
 type S3Live = LiveConnectionOf<S3Connection, StaticKeyPair>;
 
-const SETTING_KEYS = ['endpoint', 'region', 'addressing', 'probeBucket'] as const;
+const SETTING_KEYS = ['endpoint', 'region', 'addressing', 'probeBucket', 'conditionalWrites'] as const;
 
 /** Resolved upstream credentials; `null`: send requests unsigned. */
 type Credentials = (UpstreamCredentials & { expiresAt?: Date }) | null;
@@ -131,6 +137,7 @@ function driverConfig(connection: S3Connection, credentials: Credentials, locati
     bucket: location.bucket,
     prefix: location.prefix,
     pathStyle: connection.settings.addressing === 'path',
+    conditionalWrites: connection.settings.conditionalWrites ?? false,
     credentials: credentials && {
       accessKeyId: credentials.accessKeyId,
       secretAccessKey: credentials.secretAccessKey,
@@ -148,6 +155,7 @@ export const s3Kind: ConnectionKind<S3Connection, StaticKeyPair, S3Location, S3A
     region: S3ConnectionSettings.shape.region.default('us-east-1'),
     addressing: S3ConnectionSettings.shape.addressing.default('path'),
     probeBucket: S3ConnectionSettings.shape.probeBucket,
+    conditionalWrites: S3ConnectionSettings.shape.conditionalWrites,
     auth: S3AuthInput,
   }),
   patchFields: {
@@ -155,6 +163,7 @@ export const s3Kind: ConnectionKind<S3Connection, StaticKeyPair, S3Location, S3A
     region: S3ConnectionSettings.shape.region.optional(),
     addressing: S3ConnectionSettings.shape.addressing.optional(),
     probeBucket: S3ConnectionSettings.shape.probeBucket.nullable(),
+    conditionalWrites: S3ConnectionSettings.shape.conditionalWrites,
   },
   authInput: S3AuthInput,
   record: S3Connection,

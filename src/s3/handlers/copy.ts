@@ -2,12 +2,13 @@ import type { ByteRange, ObjectMetadata } from '../../storage/backend';
 import { asS3Error } from '../storage-errors';
 import { recordPart } from '../../registry/multipart';
 import { assertObjectAcl } from '../canned-acl';
-import { copyObjectData, copyPartData } from '../copy-engine';
+import { copyObjectData, copyPartData, inStoreCopier } from '../copy-engine';
 import { openCopySource, resolveCopySource } from '../copy-source';
 import { bucketOf, keyOf, type S3Handler } from '../context';
 import { isS3Error, S3Error } from '../../core/s3-error';
 import { metadataFromRequest } from '../object-headers';
-import { MAX_SINGLE_UPLOAD_BYTES } from '../payload';
+import { entityTooLarge } from '../limits';
+import { MAX_SINGLE_UPLOAD_BYTES, maxPartBytes } from '../payload';
 import { S3_XMLNS, xmlResponse } from '../xml';
 import { partNumberOf } from './multipart';
 import { requireUpload } from './upload-lookup';
@@ -55,7 +56,9 @@ export const copyObject: S3Handler = async (c) => {
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     );
   }
-  const opened = await openCopySource(source, headers);
+  // A copy the store runs itself reads no byte: its source is judged from a HEAD.
+  const headOnly = inStoreCopier(source.backend, backend, 'object') !== null;
+  const opened = await openCopySource(source, headers, undefined, { headOnly });
   if (opened.size > MAX_SINGLE_UPLOAD_BYTES) {
     await opened.body.cancel();
     throw tooLargeToCopy(opened.size);
@@ -99,12 +102,18 @@ export const uploadPartCopy: S3Handler = async (c) => {
   const range = parseCopySourceRange(headers.get('x-amz-copy-source-range'));
   const upload = await requireUpload(c);
   const source = await resolveCopySource(c);
-  const opened = await openRange(source, headers, range, headers.get('x-amz-copy-source-range') ?? '');
-  if ((range?.length ?? opened.size) > MAX_SINGLE_UPLOAD_BYTES) {
+  const headOnly = inStoreCopier(source.backend, backend, 'part') !== null;
+  const opened = await openRange(source, headers, range, headers.get('x-amz-copy-source-range') ?? '', headOnly);
+  const partSize = range?.length ?? opened.size;
+  if (partSize > MAX_SINGLE_UPLOAD_BYTES) {
     await opened.body.cancel();
     throw tooLargeToCopy(opened.size);
   }
-  const part = await copyPartData(opened, { backend, key, uploadId: upload.uploadId, partNumber });
+  if (partSize > maxPartBytes(backend.capabilities)) {
+    await opened.body.cancel();
+    throw entityTooLarge(partSize, maxPartBytes(backend.capabilities));
+  }
+  const part = await copyPartData(opened, source, { backend, key, uploadId: upload.uploadId, partNumber });
   const uploadedAt = new Date();
   await recordPart(c.env, bucket.name, upload.uploadId, {
     partNumber,
@@ -118,9 +127,9 @@ export const uploadPartCopy: S3Handler = async (c) => {
 };
 
 /** Opens the source range; one that does not lie wholly inside the object is refused, never clamped. */
-async function openRange(source: Parameters<typeof openCopySource>[0], headers: Headers, range: (ByteRange & { length: number }) | undefined, requested: string) {
+async function openRange(source: Parameters<typeof openCopySource>[0], headers: Headers, range: (ByteRange & { length: number }) | undefined, requested: string, headOnly: boolean) {
   try {
-    const opened = await openCopySource(source, headers, range);
+    const opened = await openCopySource(source, headers, range, { headOnly });
     if (range && opened.range?.length !== range.length) {
       await opened.body.cancel();
       throw rangeNotInSource(opened.size, requested);

@@ -11,7 +11,7 @@ import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
 import { isS3Error, S3Error } from '../../core/s3-error';
 import { md5WhileStreaming } from '../../core/md5-stream';
 import { metadataFromRequest } from '../object-headers';
-import { checksumHeaders, requestPayload, writeFromBody } from '../payload';
+import { checksumHeaders, maxPartBytes, requestPayload, writeFromBody } from '../payload';
 import { assertPartDeclaresChecksum, assertSentObjectChecksum, checksumElements, objectChecksum, sentPartChecksums, uploadChecksumFromRequest, uploadChecksumHeaders } from '../multipart-checksums';
 import { elementText, readRequestXml } from '../request-xml';
 import { S3_XMLNS, xmlResponse } from '../xml';
@@ -77,7 +77,7 @@ export const uploadPart: S3Handler = async (c) => {
   const partNumber = partNumberOf(c.op.query.get('partNumber'));
   const upload = await requireUpload(c);
   assertPartDeclaresChecksum(upload.checksum, c.request.headers);
-  const payload = requestPayload(c);
+  const payload = requestPayload(c, maxPartBytes(backend.capabilities));
   const hashed = md5WhileStreaming(payload.stream);
   const stored = await writeFromBody(c, () => backend.uploadPart(key, upload.uploadId, partNumber, hashed.stream, payload.length));
   const etag = await hashed.md5;

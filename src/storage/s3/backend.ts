@@ -1,5 +1,5 @@
 import type { AllowList } from '../endpoint-guard';
-import type { Backend, Capabilities, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from '../backend';
+import type { Backend, Capabilities, CopySourceRef, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from '../backend';
 import { type Upstream, UpstreamClient } from './client';
 import type { S3DriverConfig } from './config';
 import { listObjects } from './listing';
@@ -9,19 +9,27 @@ import { copyObject, deleteObjects, getObject, headObject, putObject } from './o
 /**
  * A virtual bucket stored in any S3-compatible bucket, under a key prefix. Translation only: ranges
  * are asked of the upstream as given, conditions passed to it, errors mapped in one place
- * (`errors.ts`); the S3 rules about them stay in the S3 layer. Beyond `Backend` it offers what a
- * store with native S3 semantics can do itself: server-side copy and multipart listings.
+ * (`errors.ts`); the S3 rules about them stay in the S3 layer. It copies server-side (CopyObject,
+ * UploadPartCopy) from any S3Backend on the same endpoint with the same credentials, and offers
+ * the upstream's multipart listings.
  */
 const S3_MAX_KEY_BYTES = 1024;
 
 export class S3Backend implements Backend {
   readonly capabilities: Capabilities;
   private readonly up: Upstream;
+  private readonly bucket: string;
   /** S3 counts the upstream key prefix in its own 1024-byte key limit. */
   readonly maxKeyBytes: number;
+  readonly storeIdentity: string;
 
   constructor(config: S3DriverConfig, allowList: AllowList) {
     this.up = { client: new UpstreamClient(config, allowList), prefix: config.prefix };
+    this.bucket = config.bucket;
+    // A copy stays inside the upstream only if this backend's credentials reach the other's bytes:
+    // the same endpoint (as addressed and signed) and the same key pair. Federated credentials
+    // are minted per virtual bucket, so two such buckets stream their copies (adrs/0017).
+    this.storeIdentity = JSON.stringify(['s3', config.endpoint, config.region, config.pathStyle, config.credentials?.accessKeyId ?? null, config.credentials?.sessionToken ?? null]);
     this.maxKeyBytes = S3_MAX_KEY_BYTES - new TextEncoder().encode(config.prefix).byteLength;
     this.capabilities = {
       atomicConditionalWrite: config.conditionalWrites ?? false,
@@ -76,14 +84,25 @@ export class S3Backend implements Backend {
     return multipart.abortMultipart(this.up, key, uploadId);
   }
 
-  /** Server-side CopyObject within this upstream bucket (no bytes pass through the gateway). */
-  copy(source: { key: string; size: number }, key: string, metadata: ObjectMetadata): Promise<ObjectInfo> {
-    return copyObject(this.up, source, key, metadata);
+  /** Server-side CopyObject inside the upstream (no bytes pass through the gateway). */
+  copy(from: Backend, source: CopySourceRef & { size: number }, key: string, metadata: ObjectMetadata): Promise<ObjectInfo> {
+    return copyObject(this.up, { ...this.sameStore(from).upstreamKey(source.key), etag: source.etag, size: source.size }, key, metadata);
   }
 
-  /** Server-side UploadPartCopy within this upstream bucket. */
-  uploadPartCopy(sourceKey: string, key: string, uploadId: string, partNumber: number, range?: { offset: number; length: number }): Promise<{ etag: string }> {
-    return multipart.uploadPartCopy(this.up, sourceKey, key, uploadId, partNumber, range);
+  /** Server-side UploadPartCopy inside the upstream. */
+  uploadPartCopy(from: Backend, source: CopySourceRef, key: string, uploadId: string, partNumber: number, range?: { offset: number; length: number }): Promise<{ etag: string }> {
+    return multipart.uploadPartCopy(this.up, { ...this.sameStore(from).upstreamKey(source.key), etag: source.etag }, key, uploadId, partNumber, range);
+  }
+
+  /** Where a client key of this backend lives upstream. */
+  private upstreamKey(key: string): { bucket: string; key: string } {
+    return { bucket: this.bucket, key: this.up.prefix + key };
+  }
+
+  private sameStore(from: Backend): S3Backend {
+    // serverSideCopier() only pairs equal identities; anything else is a caller's bug, not the client's.
+    if (!(from instanceof S3Backend) || from.storeIdentity !== this.storeIdentity) throw new Error('server-side copy between different stores');
+    return from;
   }
 
   listParts(key: string, uploadId: string, options?: { partNumberMarker?: number; maxParts?: number }): ReturnType<typeof multipart.listParts> {

@@ -103,9 +103,9 @@ export class UpstreamClient {
     throw translateUpstreamFailure({ kind: 'malformed-response' }, context);
   }
 
-  /** `x-amz-copy-source` for an upstream key in this bucket. */
-  copySource(key: string): string {
-    return `/${encodeKey(this.config.bucket)}/${encodeKey(key)}`;
+  /** `x-amz-copy-source` for an upstream key in an upstream bucket (this one's when omitted). */
+  copySource(key: string, bucket = this.config.bucket): string {
+    return `/${encodeKey(bucket)}/${encodeKey(key)}`;
   }
 
   /** Sends a call; resolves with a 2xx response, or throws the client's S3 error. */

@@ -2,6 +2,7 @@ import { buildXml } from '../../s3/xml';
 import type { CompletedPart, ObjectInfo, ObjectMetadata } from '../backend';
 import type { Upstream } from './client';
 import { bareEtag, metadataHeaders, objectInfoFromHeaders } from './metadata';
+import { copySourceHeaders, type UpstreamSource } from './objects';
 
 const UPLOAD = { subject: 'upload' } as const;
 
@@ -35,16 +36,16 @@ export async function uploadPart(
   return { etag: bareEtag(response.headers.get('etag')) };
 }
 
-/** UploadPartCopy from an object of the same upstream bucket; `range` is inclusive-exclusive [offset, offset+length). */
+/** UploadPartCopy from an object in the upstream (any bucket these credentials read); `range` is inclusive-exclusive [offset, offset+length). */
 export async function uploadPartCopy(
   up: Upstream,
-  sourceKey: string,
+  source: UpstreamSource,
   key: string,
   uploadId: string,
   partNumber: number,
   range?: { offset: number; length: number },
 ): Promise<{ etag: string }> {
-  const headers: Record<string, string> = { 'x-amz-copy-source': up.client.copySource(up.prefix + sourceKey) };
+  const headers = copySourceHeaders(up, source);
   if (range) headers['x-amz-copy-source-range'] = `bytes=${range.offset}-${range.offset + range.length - 1}`;
   const response = await up.client.send({
     method: 'PUT',

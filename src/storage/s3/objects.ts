@@ -134,17 +134,30 @@ export async function deleteObjects(up: Upstream, keys: string[]): Promise<void>
   }
 }
 
+/** Where a server-side copy reads: an upstream bucket, the full upstream key (prefix applied), the ETag it must still have. */
+export interface UpstreamSource {
+  bucket: string;
+  key: string;
+  etag: string;
+}
+
+/** The copy-source headers of a server-side copy, pinned to the ETag the S3 layer judged. */
+export function copySourceHeaders(up: Upstream, source: UpstreamSource): Record<string, string> {
+  return { 'x-amz-copy-source': up.client.copySource(source.key, source.bucket), 'x-amz-copy-source-if-match': `"${source.etag}"` };
+}
+
 /**
- * Server-side CopyObject within this upstream bucket. The destination's metadata is what the S3
- * layer decided (copied or replaced), so the upstream is always told REPLACE with it in full.
- * Checksums are not carried: CopyObject takes an algorithm, not values, and recomputes them.
+ * Server-side CopyObject within the upstream (the source may be in another bucket there, reached
+ * with the same credentials). The destination's metadata is what the S3 layer decided (copied or
+ * replaced), so the upstream is always told REPLACE with it in full. Checksums are not carried:
+ * CopyObject takes an algorithm, not values, and recomputes them.
  */
-export async function copyObject(up: Upstream, source: { key: string; size: number }, key: string, metadata: ObjectMetadata): Promise<ObjectInfo> {
+export async function copyObject(up: Upstream, source: UpstreamSource & { size: number }, key: string, metadata: ObjectMetadata): Promise<ObjectInfo> {
   const { checksums: _ignored, ...withoutChecksums } = metadata;
   const response = await up.client.send({
     method: 'PUT',
     key: up.prefix + key,
-    headers: { ...metadataHeaders(withoutChecksums), 'x-amz-copy-source': up.client.copySource(up.prefix + source.key), 'x-amz-metadata-directive': 'REPLACE' },
+    headers: { ...metadataHeaders(withoutChecksums), ...copySourceHeaders(up, source), 'x-amz-metadata-directive': 'REPLACE' },
     idempotent: true,
     context: OBJECT,
   });

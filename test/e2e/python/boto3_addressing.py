@@ -15,7 +15,7 @@ import sys
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from s3_checks import error_of
 
 ENDPOINT, BUCKET = sys.argv[1:3]
 
@@ -42,14 +42,6 @@ def client(style, hosts):
         "before-send.s3", lambda request, event_name, **_: hosts.setdefault(event_name.split(".")[-1], set()).add(request.url.split("/")[2])
     )
     return s3
-
-
-def error_of(call):
-    try:
-        call()
-    except ClientError as e:
-        return {"code": e.response["Error"]["Code"], "status": e.response["ResponseMetadata"]["HTTPStatusCode"]}
-    return None
 
 
 def scenario(s3, prefix):

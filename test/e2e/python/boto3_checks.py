@@ -7,11 +7,9 @@ check that raises records the exception instead, so one failure does not hide th
 """
 
 import hashlib
-import json
 import os
 import sys
 import time
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
@@ -20,18 +18,14 @@ import requests
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from s3_checks import MIB, run_checks, s3_client
 
 ENDPOINT, BUCKET, WORKDIR = sys.argv[1:4]
-MIB = 1024 * 1024
 MANY = 1050
 
 
-def client(**config):
-    return boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1", config=Config(**config))
-
-
-s3 = client()
-s3v4 = client(signature_version="s3v4")
+s3 = s3_client(ENDPOINT)
+s3v4 = s3_client(ENDPOINT, signature_version="s3v4")
 
 
 def sha256(data):
@@ -98,7 +92,7 @@ def check_multipart():
 def check_paginator():
     keys = ["many/%05d.txt" % i for i in range(MANY)]
     # 12 in flight, as the aws cli suite (support/aws-cli-suite.ts says why).
-    writer = client(max_pool_connections=12)
+    writer = s3_client(ENDPOINT, max_pool_connections=12)
     with ThreadPoolExecutor(max_workers=12) as pool:
         list(pool.map(lambda k: writer.put_object(Bucket=BUCKET, Key=k, Body=k.encode()), keys))
     paginator = s3.get_paginator("list_objects_v2")
@@ -148,7 +142,7 @@ def check_presigned_put():
 
 def conditional_client():
     """A client whose PutObject sends If-None-Match: *; boto3 before 1.35.x has no IfNoneMatch parameter."""
-    c = client()
+    c = s3_client(ENDPOINT)
     members = c.meta.service_model.operation_model("PutObject").input_shape.members
     if "IfNoneMatch" in members:
         return c, {"IfNoneMatch": "*"}, "parameter"
@@ -188,14 +182,4 @@ CHECKS = {
 }
 
 
-def main():
-    results = {"versions": {"boto3": boto3.__version__, "botocore": botocore.__version__}}
-    for name, check in CHECKS.items():
-        try:
-            results[name] = check()
-        except Exception as e:  # recorded, asserted on by the Node test
-            results[name] = {"error": "%s: %s" % (type(e).__name__, e), "traceback": traceback.format_exc()}
-    json.dump(results, sys.stdout)
-
-
-main()
+run_checks(CHECKS)

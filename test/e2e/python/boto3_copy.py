@@ -16,15 +16,14 @@ import time
 
 import boto3
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
+from s3_checks import MIB, s3_client
 
 ENDPOINT, SOURCE, OTHER, WORKDIR, SIZE_MIB = sys.argv[1:6]
-MIB = 1024 * 1024
 size = int(SIZE_MIB) * MIB
 # A streamed copy of 150 MiB takes a while before the gateway answers: allow it. `wrangler dev` on a
 # loaded machine now and then answers a bare 503 (no S3 error document, not the gateway's); botocore
 # retries those as it would against S3, and the retries are reported so they stay visible.
-s3 = boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1", config=Config(read_timeout=600, retries={"mode": "standard", "total_max_attempts": 3}))
+s3 = s3_client(ENDPOINT, read_timeout=600, retries={"mode": "standard", "total_max_attempts": 3})
 
 path = os.path.join(WORKDIR, "original.bin")
 digest = hashlib.sha256()

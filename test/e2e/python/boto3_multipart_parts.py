@@ -9,30 +9,16 @@ check records what it observed; test/e2e/multipart-parts.test.ts asserts on it.
 
 import base64
 import hashlib
-import json
 import struct
 import sys
-import traceback
 import zlib
 
-import boto3
-import botocore
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from s3_checks import MIB, error_of, run_checks, s3_client
 
 ENDPOINT, BUCKET = sys.argv[1:3]
-MIB = 1024 * 1024
 PARTS = [bytes((i * 7 + seed) & 0xFF for i in range(256)) * (size // 256) + bytes(size % 256) for seed, size in ((1, 5 * MIB), (2, 5 * MIB), (3, 1000))]
 
-s3 = boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1", config=Config(retries={"max_attempts": 1}))
-
-
-def error_of(call):
-    try:
-        call()
-    except ClientError as e:
-        return {"code": e.response["Error"]["Code"], "status": e.response["ResponseMetadata"]["HTTPStatusCode"]}
-    return None
+s3 = s3_client(ENDPOINT, retries={"max_attempts": 1})
 
 
 def upload(key, **create):
@@ -115,13 +101,7 @@ CHECKS = {
 
 
 def main():
-    results = {"versions": {"boto3": boto3.__version__, "botocore": botocore.__version__}}
-    for name, check in CHECKS.items():
-        try:
-            results[name] = check()
-        except Exception as e:  # recorded, asserted on by the Node test
-            results[name] = {"error": "%s: %s" % (type(e).__name__, e), "traceback": traceback.format_exc()}
-    json.dump(results, sys.stdout)
+    run_checks(CHECKS)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ declare module 'vitest' {
     s3rverUrl: string;
     /** Azurite's blob service (test/storage/upstreams/azurite-process.ts): http://127.0.0.1:<port>/devstoreaccount1, container `contract`. */
     azuriteAccountUrl: string;
+    /** s3rver behind a proxy that counts body bytes each way (test/storage/upstreams/counting-proxy.ts). */
+    countingS3rverUrl: string;
     /** The deliberately faulty upstream (test/storage/upstreams/fault-server.ts). */
     faultyUpstreamUrl: string;
     /** A 127.0.0.1 port nothing listens on. */

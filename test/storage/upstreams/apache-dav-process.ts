@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../e2e/global-setup';
+import { freePort } from '../../e2e/support/dev-gateway';
 
 export interface ApacheDav {
   /** The DAV collection the tests store under, ending in '/'. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signSharedKey } from '../../../src/storage/azure/shared-key';
 import { AZURE_API_VERSION } from '../../../src/storage/azure/config';
-import { freePort } from '../../e2e/global-setup';
+import { freePort } from '../../e2e/support/dev-gateway';
 import { AZURITE_ACCOUNT } from './azurite-account';
 
 export interface AzuriteProcess {

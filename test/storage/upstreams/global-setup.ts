@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
-import { freePort } from '../../e2e/global-setup';
+import { freePort } from '../../e2e/support/dev-gateway';
 import { startFaultServer } from './fault-server';
+import { startCountingProxy } from './counting-proxy';
 import { startGateway } from './gateway-process';
 import { startS3rver } from './s3rver-process';
 import { AZURITE_CONTAINER } from './azurite-account';
@@ -33,19 +34,22 @@ export default async function setup(project: TestProject) {
   const [s3rver, faults, gateway, azurite] = [s3rverStart.value, faultsStart.value, gatewayStart.value, azuriteStart.value];
   project.provide('azuriteAccountUrl', azurite.accountUrl);
   project.provide('s3rverUrl', s3rver.url);
+  const counting = await startCountingProxy(s3rver.url);
+  project.provide('countingS3rverUrl', counting.url);
   project.provide('faultyUpstreamUrl', faults.url);
   // A port that was free a moment ago and that nothing listens on: connections to it are refused.
   project.provide('closedUpstreamUrl', `http://127.0.0.1:${await freePort()}`);
   const { endpoint, region, bucket, accessKeyId, secretAccessKey } = gateway.info;
   project.provide('upstreamGateway', { endpoint, region, bucket, accessKeyId, secretAccessKey });
   const stopWebDav = await startWebDavUpstreams(project).catch(async (error) => {
-    await Promise.allSettled([s3rver.stop(), faults.close(), gateway.stop(), azurite.stop()]);
+    await Promise.allSettled([s3rver.stop(), faults.close(), gateway.stop(), azurite.stop(), counting.close()]);
     throw error;
   });
   return async () => {
     // Azurite first: its temp dir is removed even when a later stop fails.
     await azurite.stop();
     await stopWebDav();
+    await counting.close();
     await s3rver.stop();
     await faults.close();
     await gateway.stop();
@@ -56,6 +60,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     s3rverUrl: string;
     azuriteAccountUrl: string;
+    countingS3rverUrl: string;
     faultyUpstreamUrl: string;
     closedUpstreamUrl: string;
     upstreamGateway: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string };

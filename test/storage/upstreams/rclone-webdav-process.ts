@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../e2e/global-setup';
+import { freePort } from '../../e2e/support/dev-gateway';
 
 export interface RcloneWebDav {
   /** The served root, ending in '/'. */
