@@ -22,6 +22,11 @@ export interface SignedRequest {
   headers: Headers;
   /** Host the request was addressed to, when the Host header is not in `headers`. */
   host: string;
+  /**
+   * The Accept-Encoding the client sent (null: none), when the runtime's header differs from it
+   * (see identify.ts): signed as the client sent it, without copying every header to replace one.
+   */
+  acceptEncodingAsSent?: string | null;
 }
 
 /** RFC 3986 encoding as SigV4 wants it: everything but unreserved characters, upper-case hex. */
@@ -78,7 +83,9 @@ export function canonicalQueryString(rawQuery: string, omit?: string): string {
 export function canonicalHeaders(request: SignedRequest, signedHeaders: readonly string[]): string {
   return signedHeaders
     .map((name) => {
-      const value = request.headers.get(name) ?? (name === 'host' ? request.host : '');
+      const value =
+        (name === 'accept-encoding' && request.acceptEncodingAsSent !== undefined ? request.acceptEncodingAsSent : request.headers.get(name)) ??
+        (name === 'host' ? request.host : '');
       return `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
     })
     .join('');
