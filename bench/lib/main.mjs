@@ -19,7 +19,6 @@ import { connectUpstream, measureUpstream, startUpstream } from './upstream.mjs'
 const MiB = 1024 * 1024;
 const OBJECT_BYTES = 1024;
 const OBJECT_KEY = 'bench/object-1KiB.bin';
-const TIME_LIMIT_MS = 10 * 60_000;
 const SIGNING =
   'SigV4 Authorization header, one signature per request (each distinct: a signed x-bench-seq header), ' +
   'all computed before the timed window; x-amz-content-sha256 = SHA-256 of the empty body';
@@ -52,12 +51,13 @@ export async function main(argv) {
       cleanup().finally(() => process.exit(code));
     });
   }
-  setTimeout(() => {
-    console.error(`bench: still running after ${TIME_LIMIT_MS / 60_000} min, giving up`);
-    cleanup().finally(() => process.exit(1));
-  }, TIME_LIMIT_MS).unref();
   try {
-    await run(parseOptions(argv));
+    const options = parseOptions(argv);
+    setTimeout(() => {
+      console.error(`bench: still running after ${options.timeLimitMinutes} min, giving up`);
+      cleanup().finally(() => process.exit(1));
+    }, options.timeLimitMinutes * 60_000).unref();
+    await run(options);
   } catch (error) {
     // Once a signal or the time limit is stopping the servers, the run's own failures are the echo of that.
     if (cleaningUp) return;
@@ -127,7 +127,7 @@ async function run(options) {
     await connectUpstream(gateway, upstream);
     console.log(`bench: ${options.transferMib} MiB through the gateway to the upstream, and direct`);
     results.upstream = await measureUpstream(gateway, upstream, {
-      transferBytes: options.transferMib * MiB, repeats: options.transferRepeats, latencyOptions: { ...options, requests: options.upstreamRequests },
+      transferBytes: options.transferMib * MiB, repeats: options.transferRepeats, latencyOptions: { ...options, requests: options.upstreamRequests, concurrency: options.upstreamConcurrency, warmup: Math.min(options.warmup, 50) },
     });
     await upstream.stop();
   }
@@ -161,8 +161,11 @@ async function run(options) {
     results.sts = await measureExchanges(gateway.info, sts, options.stsExchanges);
   }
   if (options.profile) {
-    console.log(`bench: profiling ${options.requests} signed GETs in the gateway's isolate`);
-    results.profile = await profileGets(gatewaySide, inspectorPort, options);
+    results.profile = [];
+    for (const target of getTargets) {
+      console.log(`bench: profiling ${options.requests} GETs (${target.label}) in the gateway's isolate`);
+      results.profile.push(await profileGets(target, inspectorPort, options));
+    }
   }
   results.workerd = { gateway: gateway.workerd };
 
@@ -174,16 +177,16 @@ async function run(options) {
   if (verdict.memoryFlat === false) process.exitCode = 1;
 }
 
-/** Signed GETs with the V8 sampling profiler on (unmeasured: profiling slows the isolate down). */
+/** GETs with the V8 sampling profiler on (unmeasured: profiling slows the isolate down). */
 async function profileGets(target, inspectorPort, options) {
   const profiler = await connectProfiler(inspectorPort);
   try {
     const requests = await target.prepareGets(options.requests);
     await profiler.start();
     await runLoad(requests, { concurrency: options.concurrency, expectBytes: OBJECT_BYTES });
-    const path = join(ROOT, 'bench/results/gateway-get.cpuprofile');
+    const path = join(ROOT, `bench/results/${target.label.replaceAll(' ', '-')}-get.cpuprofile`);
     await mkdir(join(ROOT, 'bench/results'), { recursive: true });
-    return { path, top: await profiler.stop(path) };
+    return { label: target.label, path, top: await profiler.stop(path, 15) };
   } finally {
     profiler.close();
   }
@@ -203,8 +206,10 @@ function parseOptions(argv) {
       'small-mib': { type: 'string', default: '64' },
       'large-mib': { type: 'string', default: '1024' },
       'transfer-mib': { type: 'string', default: '256' },
-      'transfer-repeats': { type: 'string', default: '2' },
-      'upstream-requests': { type: 'string', default: '1000' },
+      'transfer-repeats': { type: 'string', default: '1' },
+      'upstream-requests': { type: 'string', default: '400' },
+      'upstream-concurrency': { type: 'string', default: '4' },
+      'time-limit-min': { type: 'string', default: '30' },
       profile: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
     },
@@ -234,6 +239,8 @@ function parseOptions(argv) {
     transferMib: positiveInt('transfer-mib'),
     transferRepeats: positiveInt('transfer-repeats'),
     upstreamRequests: positiveInt('upstream-requests'),
+    upstreamConcurrency: positiveInt('upstream-concurrency'),
+    timeLimitMinutes: positiveInt('time-limit-min'),
     profile: Boolean(values.profile),
   };
 }

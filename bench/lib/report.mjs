@@ -117,9 +117,9 @@ export function table(results, verdict) {
     loadTable(upstream.latency, verdict.upstream.latency, 'direct');
   }
   if (uploads?.baseline) lines.push(...uploadLines(options, uploads, verdict), '');
-  if (profile) {
-    lines.push(`Profile of signed GETs in the gateway's isolate (${profile.path}), self time:`);
-    for (const f of profile.top) lines.push(`  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}`);
+  for (const p of profile ?? []) {
+    lines.push(`Profile of GETs (${p.label}) in the gateway's isolate (${p.path}), self time:`);
+    for (const f of p.top) lines.push(`  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}`);
   }
   return lines.join('\n');
 }

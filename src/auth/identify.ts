@@ -1,3 +1,4 @@
+import { clientAcceptEncoding } from '../core/client-accept-encoding';
 import { requestUrl } from '../core/request-url';
 import { S3Error } from '../core/s3-error';
 import type { CredentialStore, Identity } from './identity';
@@ -32,7 +33,7 @@ export async function identify(request: Request, rawPath: string, store: Credent
     rawQuery: url.search.slice(1),
     headers: request.headers,
     host: url.host,
-    acceptEncodingAsSent: acceptEncodingAsSent(request),
+    acceptEncodingAsSent: () => acceptEncodingAsSent(request),
   };
   const hasBody = carriesBody(request);
   const contentSha256 = request.headers.get('x-amz-content-sha256');
@@ -125,8 +126,8 @@ async function lookup(store: CredentialStore, accessKeyId: string, sessionToken?
  * the client's value (null when it sent none), or undefined when the runtime's header is the client's.
  */
 function acceptEncodingAsSent(request: Request): string | null | undefined {
-  const sent = (request.cf as { clientAcceptEncoding?: unknown } | undefined)?.clientAcceptEncoding;
-  if (typeof sent !== 'string' || sent === request.headers.get('accept-encoding')) return undefined;
+  const sent = clientAcceptEncoding(request);
+  if (sent === request.headers.get('accept-encoding')) return undefined;
   return sent === '' ? null : sent;
 }
 

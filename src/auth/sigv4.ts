@@ -23,10 +23,11 @@ export interface SignedRequest {
   /** Host the request was addressed to, when the Host header is not in `headers`. */
   host: string;
   /**
-   * The Accept-Encoding the client sent (null: none), when the runtime's header differs from it
-   * (see identify.ts): signed as the client sent it, without copying every header to replace one.
+   * The Accept-Encoding the client sent (null: none; undefined: the runtime's header is the
+   * client's), see identify.ts: signed as the client sent it, without copying every header to
+   * replace one. Asked only when the client signed the header (reading it costs `request.cf`).
    */
-  acceptEncodingAsSent?: string | null;
+  acceptEncodingAsSent?: () => string | null | undefined;
 }
 
 /** RFC 3986 encoding as SigV4 wants it: everything but unreserved characters, upper-case hex. */
@@ -84,11 +85,16 @@ export function canonicalHeaders(request: SignedRequest, signedHeaders: readonly
   return signedHeaders
     .map((name) => {
       const value =
-        (name === 'accept-encoding' && request.acceptEncodingAsSent !== undefined ? request.acceptEncodingAsSent : request.headers.get(name)) ??
+        (name === 'accept-encoding' ? sentAcceptEncoding(request) : request.headers.get(name)) ??
         (name === 'host' ? request.host : '');
       return `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
     })
     .join('');
+}
+
+function sentAcceptEncoding(request: SignedRequest): string | null {
+  const sent = request.acceptEncodingAsSent?.();
+  return sent === undefined ? request.headers.get('accept-encoding') : sent;
 }
 
 export function canonicalRequest(

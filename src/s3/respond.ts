@@ -6,8 +6,13 @@ import { buildXml, xmlHeaders } from './xml';
 /** S3-style request id: 16 upper-case hex characters. */
 export function newRequestId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+  let id = '';
+  for (const b of bytes) id += HEX_BYTES[b];
+  return id;
 }
+
+/** Upper-case hex of every byte value: one id per request is made without array spreads and maps. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0').toUpperCase());
 
 /**
  * Adds the headers S3 puts on every response. Handlers build their responses, so the headers are
