@@ -37,6 +37,8 @@ export interface Env {
    * public-address rules, e.g. a MinIO on the private network or a local test server.
    */
   ALLOWED_UPSTREAM_HOSTS?: string;
+  /** Multipart uploads older than this many hours are aborted by the scheduled handler (src/s3/stale-uploads.ts); default 168, "0" turns it off. */
+  STALE_UPLOAD_MAX_AGE_HOURS?: string;
   /**
    * The gateway's own OIDC issuer URL for outbound (keyless) federation, e.g. "https://s3.example.com":
    * the `iss` of the tokens it mints and of /.well-known/openid-configuration. An origin only (no

@@ -1,7 +1,19 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
 import { RegistryConflictError, RegistryNotFoundError, RegistryValidationError, UpstreamValidationError } from '../registry/errors';
 import { MasterKeyError } from '../secrets/envelope';
+
+/** Every admin failure's answer (adminErrorResponse below); documented as such in openapi.json. */
+export const AdminErrorBody = z.object({
+  error: z.object({
+    /** Stable: `InvalidRequest`, `NoSuchBucket`, `BucketAlreadyExists`, … (the audit log records it as the outcome). */
+    code: z.string(),
+    message: z.string(),
+    /** Input field (dotted path, `(body)` for the whole body) → what is wrong with it. */
+    fields: z.record(z.string(), z.array(z.string())).optional(),
+  }),
+});
 
 /** A failure the admin API answers as `{"error":{"code","message","fields"?}}`. */
 export class AdminError extends Error {

@@ -1,18 +1,22 @@
-import { Hono } from 'hono';
-import type { Env } from '../env';
 import { requireAdminToken } from './auth';
 import { bucketRoutes } from './buckets';
 import { connectionRoutes } from './connections';
 import { AdminError, adminErrorResponse } from './errors';
 import { idpRoutes } from './idps';
 import { keyRoutes } from './keys';
+import { serveOpenApiDocument } from './openapi-document';
+import { adminApp } from './openapi-kit';
 import { revocationRoutes } from './revocations';
 import { roleRoutes } from './roles';
 import { settingsRoutes } from './settings';
 
-/** /admin/v1: bearer-authenticated JSON API over the registry (contract in README, "Admin API"). */
+/**
+ * /admin/v1: bearer-authenticated JSON API over the registry (contract in README, "Admin API";
+ * machine-readable at /admin/v1/openapi.json). Mount only OpenAPIHono apps made with adminApp():
+ * a plain Hono app would serve routes the document does not describe (test/worker/openapi-document.test.ts).
+ */
 export function adminRoutes() {
-  const app = new Hono<{ Bindings: Env }>();
+  const app = adminApp();
   app.use('*', async (c, next) => {
     await next();
     // Answers may carry a secret (create, rotate) and always describe live configuration.
@@ -26,6 +30,7 @@ export function adminRoutes() {
   app.route('/revocations', revocationRoutes());
   app.route('/connections', connectionRoutes());
   app.route('/settings', settingsRoutes());
+  serveOpenApiDocument(app);
   app.all('*', () => {
     throw new AdminError(404, 'NotFound', 'no such admin route');
   });

@@ -1,11 +1,12 @@
-import type { Context } from 'hono';
+import { z } from 'zod';
 import type { SaveOptions } from '../registry/connections';
-import { AdminError } from './errors';
 
 /** `?validate=false` skips the upstream probe (offline setup; the audit row records it). */
-export function saveOptions(c: Context): SaveOptions {
-  const value = c.req.query('validate');
-  if (value === undefined || value === 'true') return { validate: true };
-  if (value === 'false') return { validate: false };
-  throw new AdminError(400, 'InvalidRequest', 'request failed validation', { validate: ['must be "true" or "false"'] });
+export const ValidateQuery = z.object({
+  validate: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).optional().describe('`false` saves without probing the upstream (offline setup); the audit row records it.'),
+});
+
+/** The validated query (openapi-kit.ts answers a bad value before the handler runs) as registry options. */
+export function saveOptions(query: z.infer<typeof ValidateQuery>): SaveOptions {
+  return { validate: query.validate !== 'false' };
 }

@@ -111,6 +111,7 @@ export interface Backend {
   list(query: ListQuery): Promise<ListPage>;
   createMultipart(key: string, metadata: ObjectMetadata): Promise<string>;
   uploadPart(key: string, uploadId: string, partNumber: number, body: ReadableStream<Uint8Array>, length: number): Promise<{ etag: string }>;
-  completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<ObjectInfo>;
+  /** `conditions` are passed only to a backend that declares atomicConditionalComplete, which applies them with the commit. */
+  completeMultipart(key: string, uploadId: string, parts: CompletedPart[], conditions?: WriteConditions): Promise<ObjectInfo>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
 }

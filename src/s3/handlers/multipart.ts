@@ -158,7 +158,8 @@ export const completeMultipartUpload: S3Handler = async (c) => {
   const requested = await requestedParts(c);
   if (!upload) return completionResponse(await retriedCompletion(c, requested));
   // Refused before anything is read or changed: no backend completes conditionally without doing so atomically.
-  assertConditionalWriteSupported(backend.capabilities, 'complete', writeConditionsFrom(c.request.headers));
+  const conditions = writeConditionsFrom(c.request.headers);
+  assertConditionalWriteSupported(backend.capabilities, 'complete', conditions);
   const recorded = new Map((await listPartRecords(c.env, bucket.name, upload.uploadId, 0, MAX_PART_NUMBER)).map((p) => [p.partNumber, p]));
   const parts = checkParts(requested, recorded);
   const layout = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, size: p.size, ...partChecksum(upload, p) }));
@@ -168,6 +169,7 @@ export const completeMultipartUpload: S3Handler = async (c) => {
     key,
     upload.uploadId,
     parts.map((p) => ({ partNumber: p.partNumber, etag: p.backendEtag ?? p.etag })),
+    conditions,
   );
   const location = new URL(c.request.url);
   location.search = '';

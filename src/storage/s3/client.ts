@@ -5,6 +5,7 @@ import { parseXml } from '../../s3/request-xml';
 import { type AllowList, checkEndpoint } from '../endpoint-guard';
 import { DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, DEFAULT_TIMEOUT_MS, type S3DriverConfig } from './config';
 import { type FailureContext, translateUpstreamFailure, type UpstreamFailure } from './errors';
+import { exchange, withRetries } from '../upstream-http';
 
 /** One request to the upstream, in the driver's terms. */
 export interface UpstreamCall {
@@ -53,51 +54,6 @@ function encodeKey(key: string): string {
     .split('/')
     .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
     .join('/');
-}
-
-class UpstreamTimeout extends Error {}
-
-/**
- * Copies the client's body into the upstream request's known-length stream and says which side
- * failed: `source` (the client's body — cut off, failed verification) or `destination` (the
- * upstream stopped reading). A plain `pipeTo` cannot tell these apart in workerd. `signal` stops
- * the copy (the upstream answered early or failed).
- */
-async function pump(
-  source: ReadableStream<Uint8Array>,
-  destination: WritableStream<Uint8Array>,
-  signal: AbortSignal,
-): Promise<{ failed?: 'source' | 'destination'; error?: unknown }> {
-  const reader = source.getReader();
-  const writer = destination.getWriter();
-  const stop = () => {
-    reader.cancel().catch(() => {});
-    writer.abort().catch(() => {});
-  };
-  signal.addEventListener('abort', stop, { once: true });
-  try {
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        await writer.abort(error).catch(() => {});
-        return { failed: 'source', error };
-      }
-      if (signal.aborted) return {};
-      if (chunk.done) break;
-      try {
-        await writer.write(chunk.value);
-      } catch (error) {
-        await reader.cancel(error).catch(() => {});
-        return { failed: 'destination', error };
-      }
-    }
-    await writer.close().catch(() => {});
-    return {};
-  } finally {
-    signal.removeEventListener('abort', stop);
-  }
 }
 
 /**
@@ -156,14 +112,11 @@ export class UpstreamClient {
   async send(call: UpstreamCall): Promise<Response> {
     const url = this.url(call);
     const retries = call.idempotent && !call.stream ? (this.config.retries ?? DEFAULT_RETRIES) : 0;
-    for (let attempt = 0; ; attempt++) {
-      const outcome = await this.attempt(url, call);
-      if (outcome instanceof Response) return outcome;
-      const retryable = outcome.kind === 'unreachable' || (outcome.kind === 'response' && outcome.status >= 500);
-      if (!retryable || attempt >= retries) throw translateUpstreamFailure(outcome, call.context);
-      const base = this.config.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * base * 2 ** attempt));
-    }
+    const retryable = (outcome: Response | UpstreamFailure) =>
+      !(outcome instanceof Response) && (outcome.kind === 'unreachable' || (outcome.kind === 'response' && outcome.status >= 500));
+    const outcome = await withRetries(() => this.attempt(url, call), retryable, retries, this.config.retryBaseMs ?? DEFAULT_RETRY_BASE_MS);
+    if (outcome instanceof Response) return outcome;
+    throw translateUpstreamFailure(outcome, call.context);
   }
 
   /**
@@ -190,66 +143,17 @@ export class UpstreamClient {
   }
 
   private async attempt(url: URL, call: UpstreamCall): Promise<Response | UpstreamFailure> {
-    const controller = new AbortController();
-    const timeoutMs = this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      timer = setTimeout(() => controller.abort(new UpstreamTimeout()), timeoutMs);
-    };
-    const headers = forwardableHeaders(call.headers);
-    let body: ReadableStream<Uint8Array> | string | undefined = call.text;
-    let piped: Promise<void> = Promise.resolve();
-    let bodyError: unknown;
-    // Stops an upload pipe the upstream will not read to its end (it answered early, or failed).
-    const pipeAbort = new AbortController();
-    const stopPipe = () => {
-      pipeAbort.abort();
-      return piped;
-    };
-    if (call.stream) {
-      // Known length keeps Content-Length on the upstream request, so it streams rather than chunks.
-      const fixed = new FixedLengthStream(call.stream.length);
-      body = fixed.readable;
-      // The bound starts once the body is handed over: an upload takes as long as the client sends.
-      piped = pump(call.stream.body, fixed.writable, pipeAbort.signal).then((outcome) => {
-        if (outcome.failed === 'source') {
-          // The client's body failed: that is the client's error, and the upstream request is void.
-          bodyError = outcome.error;
-          controller.abort(outcome.error);
-        } else if (!outcome.failed && !pipeAbort.signal.aborted) {
-          arm();
-        }
-      });
-    } else {
-      arm();
-    }
-    try {
-      const request = await this.sign(url, call.method, headers);
-      const response = await fetch(request.url, {
-        method: call.method,
-        headers: request.headers,
-        body,
-        redirect: 'manual',
-        signal: controller.signal,
-        // An object stored with Content-Encoding: gzip is bytes to pass on, not a transfer to decode
-        // (the runtime would otherwise gunzip it and drop Content-Length).
-        encodeResponseBody: 'manual',
-      });
-      clearTimeout(timer);
-      const ok = response.status >= 200 && response.status < 300;
-      // Answer only once the body pipe has ended (ADR 0004: a still-pumping body stalls the next
-      // request). A success means the upstream read it all; an early error answer may not have.
-      await (ok ? piped : stopPipe());
-      if (ok) return response;
-      return await this.failure(response);
-    } catch (error) {
-      clearTimeout(timer);
-      await stopPipe();
-      // The client's own body failing (cut off, bad checksum) is the client's error, not the upstream's.
-      if (bodyError !== undefined) throw bodyError;
-      if (error instanceof StorageError) throw error;
-      return controller.signal.reason instanceof UpstreamTimeout ? { kind: 'timeout' } : { kind: 'unreachable' };
-    }
+    const outcome = await exchange({
+      method: call.method,
+      url,
+      headers: forwardableHeaders(call.headers),
+      ...(call.stream ? { stream: call.stream } : {}),
+      ...(call.text !== undefined ? { text: call.text } : {}),
+      timeoutMs: this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      sign: (u, method, headers) => this.sign(u, method, headers),
+    });
+    if (!(outcome instanceof Response)) return outcome;
+    return outcome.status >= 200 && outcome.status < 300 ? outcome : this.failure(outcome);
   }
 
   private async sign(url: URL, method: string, headers: Headers): Promise<{ url: string; headers: Headers }> {

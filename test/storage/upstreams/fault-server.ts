@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 /**
  * An upstream that misbehaves on purpose, chosen by the bucket name's first word:
  * `stall-*` never answers, `fail500-*` answers 500 with an error body full of things that must not
- * leak, `slowdown-*` 503 SlowDown, `unavailable-*` a bare 503 page, `redirect-*` 307 to the metadata
+ * leak, `slowdown-*` 503 SlowDown, `serverbusy-*` Azure's 503 ServerBusy, `unavailable-*` a bare 503 page, `redirect-*` 307 to the metadata
  * address, `dropmid-*` reads part of a body then drops the connection, `echo-*` answers 200 and
  * records the request. `GET /__hits/<bucket>` answers how many requests that bucket got,
  * `GET /__last/<bucket>` the last one (method, url, headers, body length) as JSON.
@@ -51,6 +51,11 @@ export async function startFaultServer(): Promise<FaultServer> {
         req.resume();
         res.writeHead(503, { 'content-type': 'application/xml' });
         res.end(req.method === 'HEAD' ? undefined : leakyError('SlowDown', path));
+        return;
+      case 'serverbusy':
+        req.resume();
+        res.writeHead(503, { 'content-type': 'application/xml', 'x-ms-error-code': 'ServerBusy', 'x-ms-request-id': 'REQID-LEAK-7Q' });
+        res.end(req.method === 'HEAD' ? undefined : leakyError('ServerBusy', path));
         return;
       case 'unavailable':
         req.resume();

@@ -1,0 +1,119 @@
+import { log } from '../../core/log';
+import type { EndpointRefusal } from '../endpoint-guard';
+import { StorageError, type StorageErrorKind } from '../errors';
+
+/** What went wrong talking to the Blob service, reduced to facts that name nothing upstream-specific. */
+export type AzureFailure =
+  /** An error status; `code` is Azure's error code (x-ms-error-code or the XML body) when it gave one. */
+  | { kind: 'response'; status: number; code?: string }
+  /** A 3xx: never followed (it could point anywhere, including inside the network). */
+  | { kind: 'redirect'; status: number }
+  | { kind: 'timeout' }
+  | { kind: 'unreachable' }
+  | { kind: 'endpoint-refused'; reason: EndpointRefusal }
+  /** A success status with a body or headers the driver cannot use. */
+  | { kind: 'malformed-response' };
+
+/** What the failed call was about: decides what a bare 404 means and which condition a 412 names. */
+export interface AzureCallContext {
+  subject: 'object' | 'upload' | 'container';
+  condition?: 'If-Match' | 'If-None-Match';
+}
+
+/**
+ * Azure Blob error codes (REST reference, "Blob Storage error codes" and "Common REST API error
+ * codes") and the storage failure each is. Codes not here, and not the operator's, are 'internal'.
+ */
+const KIND_OF_CODE: Record<string, StorageErrorKind> = {
+  BlobNotFound: 'not-found',
+  InvalidRange: 'invalid-range',
+  ConditionNotMet: 'precondition-failed',
+  TargetConditionNotMet: 'precondition-failed',
+  BlobAlreadyExists: 'precondition-failed',
+  InvalidBlockList: 'invalid-part',
+  InvalidBlockId: 'invalid-part',
+  RequestBodyTooLarge: 'entity-too-large',
+  InvalidMetadata: 'metadata-too-large',
+  MetadataTooLarge: 'metadata-too-large',
+  InvalidResourceName: 'invalid-key',
+  OutOfRangeInput: 'invalid-key',
+  ServerBusy: 'throttled',
+  OperationTimedOut: 'timeout',
+  InternalError: 'internal',
+  LeaseIdMissing: 'conflict',
+  LeaseIdMismatchWithBlobOperation: 'conflict',
+  BlobArchived: 'conflict',
+  BlobBeingRehydrated: 'conflict',
+  PendingCopyOperation: 'conflict',
+  CannotVerifyCopySource: 'not-found',
+};
+
+/** Codes that describe the gateway's configuration or credentials, never the client's request. */
+const OPERATOR_CODES = new Set<string>([
+  'ContainerNotFound',
+  'ContainerBeingDeleted',
+  'ContainerDisabled',
+  'AuthenticationFailed',
+  'AuthorizationFailure',
+  'AuthorizationPermissionMismatch',
+  'AuthorizationResourceTypeMismatch',
+  'AuthorizationServiceMismatch',
+  'AuthorizationSourceIPMismatch',
+  'AuthorizationProtocolMismatch',
+  'InvalidAuthenticationInfo',
+  'NoAuthenticationInformation',
+  'AccountIsDisabled',
+  'InsufficientAccountPermissions',
+  'InvalidHeaderValue',
+  'UnsupportedHeader',
+  'InvalidQueryParameterValue',
+  'UnsupportedQueryParameter',
+  'MissingRequiredHeader',
+]);
+
+/** Codes that say the credentials are refused: 'auth-failed', which the S3 layer answers AccessDenied. */
+const AUTH_CODES = new Set(['AuthenticationFailed', 'AuthorizationFailure', 'AuthorizationPermissionMismatch', 'InvalidAuthenticationInfo', 'NoAuthenticationInformation']);
+
+/**
+ * THE translation from a Blob service failure to a StorageError — the only place the driver
+ * decides this. Nothing of Azure's answer passes on: its message, request id and host may name the
+ * account. The status and code are logged for the operator, still without hosts or keys.
+ */
+export function translateAzureFailure(failure: AzureFailure, context: AzureCallContext, detail: { actualObjectSize?: number } = {}): StorageError {
+  const kind = storageKind(failure, context);
+  if (kind === 'internal' || kind === 'misconfigured' || kind === 'auth-failed') log.warn('azure storage failure', { ...failure });
+  if (kind === 'invalid-range' && detail.actualObjectSize !== undefined) return new StorageError(kind, '', { actualObjectSize: detail.actualObjectSize });
+  if (kind === 'precondition-failed') return new StorageError(kind, '', context.condition ? { condition: context.condition } : {});
+  return new StorageError(kind);
+}
+
+function storageKind(failure: AzureFailure, context: AzureCallContext): StorageErrorKind {
+  switch (failure.kind) {
+    case 'timeout':
+      return 'timeout';
+    case 'unreachable':
+      return 'unavailable';
+    case 'redirect':
+    case 'endpoint-refused':
+      return 'misconfigured';
+    case 'malformed-response':
+      return 'internal';
+    case 'response':
+      break;
+  }
+  const { status, code } = failure;
+  if (code !== undefined && AUTH_CODES.has(code)) return 'auth-failed';
+  if (code !== undefined && OPERATOR_CODES.has(code)) return 'misconfigured';
+  // An upload's blocks live on the destination blob: its absence means the upload is gone.
+  if (code === 'BlobNotFound' && context.subject === 'upload') return 'no-such-upload';
+  if (code !== undefined && KIND_OF_CODE[code]) return KIND_OF_CODE[code];
+  if (status === 503) return 'unavailable';
+  if (code !== undefined) return 'internal';
+  // No code (a proxy's page, a bare status).
+  if (status === 404) return context.subject === 'upload' ? 'no-such-upload' : context.subject === 'container' ? 'misconfigured' : 'not-found';
+  if (status === 412) return 'precondition-failed';
+  if (status === 416) return 'invalid-range';
+  if (status === 401 || status === 403) return 'auth-failed';
+  if (status === 429) return 'throttled';
+  return 'internal';
+}
