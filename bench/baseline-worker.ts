@@ -53,12 +53,28 @@ async function copy(from: { bucket: R2Bucket; key: string }, to: { bucket: R2Buc
   return (await upload.complete(parts)).httpEtag;
 }
 
+/**
+ * `GET /<binding>/?list=<prefix>`: one page (up to 1000 keys) of the binding's list, as JSON — the
+ * least a Worker does to answer a listing, which the bench divides the gateway's ListObjectsV2 by.
+ */
+async function list(request: Request, env: BaselineEnv): Promise<Response | null> {
+  const url = new URL(request.url);
+  const prefix = url.searchParams.get('list');
+  const binding = url.pathname.slice(1, -1);
+  if (request.method !== 'GET' || prefix === null || !BINDINGS.includes(binding as BindingName)) return null;
+  const page = await env[binding as BindingName].list({ prefix, limit: 1000 });
+  const objects = page.objects.map((o) => ({ key: o.key, size: o.size, etag: o.httpEtag, uploaded: o.uploaded.toISOString() }));
+  return Response.json({ objects, truncated: page.truncated });
+}
+
 function objectHeaders(object: R2Object): Headers {
   return new Headers({ ETag: object.httpEtag, 'Content-Length': String(object.size) });
 }
 
 export default {
   async fetch(request, env): Promise<Response> {
+    const listed = await list(request, env);
+    if (listed) return listed;
     const found = target(request.url, env);
     if (found === null) return new Response(`baseline worker: the path is /<${BINDINGS.join('|')}>/<R2 key>\n`, { status: 400 });
     const { bucket, key } = found;

@@ -2,7 +2,8 @@
 /**
  * `npm run bench`: the gateway's hot path as ratios against a bare Worker measured in the same run.
  *
- *   node bench/run.mjs [--requests 2000] [--concurrency 16] [--warmup 200] [--small-mib 64] [--large-mib 1024] [--keep]
+ *   node bench/run.mjs [--only get,sts-get,anon-get,list,sts,upstream,uploads] [--requests 2000] [--concurrency 16]
+ *     [--warmup 200] [--rounds 2] [--small-mib 64] [--large-mib 1024] [--transfer-mib 256] [--profile] [--keep]
  *
  * Starts, on free 127.0.0.1 ports and one fresh temporary --persist-to directory, the gateway
  * (scripts/dev.mjs: D1 migrations, seeding through the admin API) and the bare Worker

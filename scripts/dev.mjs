@@ -2,7 +2,7 @@
 /**
  * `npm run dev`: the gateway on 127.0.0.1 with local D1/KV/R2, ready for real S3 clients.
  *
- *   node scripts/dev.mjs [--port 8787] [--persist-to DIR] [--info-file PATH] [--var NAME:VALUE ...]
+ *   node scripts/dev.mjs [--port 8787] [--persist-to DIR] [--info-file PATH] [--var NAME:VALUE ...] [--inspector-port N]
  *
  * Creates .dev.vars (random MASTER_KEY / ADMIN_TOKEN) when missing, applies the D1 migrations,
  * starts `wrangler dev`, waits until it answers, seeds the `demo` bucket and a demo access key
@@ -43,6 +43,8 @@ const { values: args } = parseArgs({
     'info-file': { type: 'string' },
     // NAME:VALUE, passed to `wrangler dev --var` (e.g. ALLOW_INSECURE_ISSUERS:true for the STS e2e tests).
     var: { type: 'string', multiple: true, default: [] },
+    // The V8 inspector of the Worker's isolate (the bench profiles through it); wrangler's default otherwise.
+    'inspector-port': { type: 'string' },
   },
 });
 const port = Number(args.port);
@@ -69,6 +71,7 @@ if (migrated.code !== 0 || stopping) process.exit(migrated.code ?? 1);
 const wranglerExit = run([
   'dev', '--local', '--ip', HOST, '--port', String(port), '--show-interactive-dev-session=false', ...persistArgs,
   ...args.var.flatMap((v) => ['--var', v]),
+  ...(args['inspector-port'] ? ['--inspector-port', args['inspector-port']] : []),
 ]);
 /** Set when we stop wrangler ourselves because the start failed; otherwise wrangler's status is ours. */
 let failedStart = false;

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes';
+import { requestUrl } from './core/request-url';
 import type { Env } from './env';
 import { withHooks, type FrontDoor, type RequestHooks, type RequestInfo } from './hooks/request-hooks';
 import { requestLog } from './hooks/request-log';
@@ -71,7 +72,7 @@ const FRONT_DOORS: Record<FrontDoor, FrontDoorEntry> = {
  * start with a dot, so `/.sts` and `/.well-known/` never shadow a bucket.
  */
 export function frontDoorOf(request: Request, baseDomain: string): FrontDoor {
-  const url = new URL(request.url);
+  const url = requestUrl(request);
   if (bucketFromHost(request.headers.get('host') ?? url.host, baseDomain) !== undefined) return 's3-virtual';
   const path = url.pathname;
   if (path === '/admin/v1' || path.startsWith('/admin/v1/')) return 'admin';

@@ -1,19 +1,19 @@
-// Phase a: 1 KiB GETs, gateway vs baseline, same request count and concurrency.
+// Closed-loop GETs against several targets (the baseline and the gateway's variants), same request
+// count and concurrency, alternating order.
 import { runLoad, summarize } from './load.mjs';
 import { cpuMicros } from './memory.mjs';
 
-const ROUNDS = 2;
 
 /**
  * Warms both targets up, then measures each in ROUNDS alternating rounds (baseline first, then
  * gateway first) so drift on a shared machine falls on both sides. CPU per request is the workerd
  * runtime process's user+system time over the measured rounds, divided by the request count.
  */
-export async function measureGets(targets, { requests, warmup, concurrency, objectBytes }) {
+export async function measureGets(targets, { requests, warmup, concurrency, objectBytes, rounds: ROUNDS = 2 }) {
   const perRound = Math.ceil(requests / ROUNDS);
   const prepared = new Map();
   for (const target of targets) {
-    await runLoad(await target.prepareGets(warmup), { concurrency, expectBytes: objectBytes });
+    await runLoad(await target.prepareGets(warmup), { concurrency, expectBytes: expected(target, objectBytes) });
     prepared.set(target, await target.prepareGets(perRound * ROUNDS));
   }
   const measured = new Map(targets.map((t) => [t, { latencies: [], elapsedMs: 0, runtimeCpuMicros: 0, proxyCpuMicros: 0 }]));
@@ -22,7 +22,7 @@ export async function measureGets(targets, { requests, warmup, concurrency, obje
     for (const target of order) {
       const requestsThisRound = prepared.get(target).slice(round * perRound, (round + 1) * perRound);
       const cpuBefore = await workerdCpu(target);
-      const run = await runLoad(requestsThisRound, { concurrency, expectBytes: objectBytes });
+      const run = await runLoad(requestsThisRound, { concurrency, expectBytes: expected(target, objectBytes) });
       const cpuAfter = await workerdCpu(target);
       const m = measured.get(target);
       m.latencies.push(...run.latencies);
@@ -45,6 +45,11 @@ export async function measureGets(targets, { requests, warmup, concurrency, obje
       ];
     }),
   );
+}
+
+/** A target may answer another size than the 1 KiB object (a listing: `expectBytes: undefined`). */
+function expected(target, objectBytes) {
+  return 'expectBytes' in target ? target.expectBytes : objectBytes;
 }
 
 async function workerdCpu(target) {

@@ -3,7 +3,7 @@
 
 /**
  * Sends every request ({url, headers}) and reads each body to the end. A response that is not
- * 200 with `expectBytes` bytes fails the run: a fast error is not a fast GET.
+ * 200 (with `expectBytes` bytes, when given) fails the run: a fast error is not a fast GET.
  */
 export async function runLoad(requests, { concurrency, expectBytes, timeoutMs = 30_000 }) {
   /** @type {number[]} */
@@ -19,7 +19,7 @@ export async function runLoad(requests, { concurrency, expectBytes, timeoutMs = 
           throw new Error(`GET ${url}: ${error instanceof Error ? error.message : error}`);
         });
       latencies.push(performance.now() - started);
-      if (response.status !== 200 || body.byteLength !== expectBytes) {
+      if (response.status !== 200 || (expectBytes !== undefined && body.byteLength !== expectBytes)) {
         const text = new TextDecoder().decode(body.slice(0, 300));
         throw new Error(`GET ${url} → ${response.status}, ${body.byteLength} bytes (expected 200, ${expectBytes}): ${text}`);
       }

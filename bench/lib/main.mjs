@@ -5,17 +5,20 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { adminGetBucket, s3, startGateway } from './gateway.mjs';
+import { admin, adminGetBucket, s3, startGateway } from './gateway.mjs';
 import { measureGets } from './get-phase.mjs';
+import { runLoad } from './load.mjs';
 import { freePort, ROOT, startBaseline } from './processes.mjs';
+import { connectProfiler } from './profile.mjs';
 import { table, verdicts } from './report.mjs';
-import { baselineTarget, gatewayTarget } from './targets.mjs';
+import { assumeRole, measureExchanges, setUpSts } from './sts.mjs';
+import { anonymousTarget, baselineListTarget, baselineTarget, gatewayListTarget, gatewayTarget } from './targets.mjs';
 import { measureUploads } from './upload-phase.mjs';
+import { connectUpstream, measureUpstream, startUpstream } from './upstream.mjs';
 
 const MiB = 1024 * 1024;
 const OBJECT_BYTES = 1024;
 const OBJECT_KEY = 'bench/object-1KiB.bin';
-const TIME_LIMIT_MS = 10 * 60_000;
 const SIGNING =
   'SigV4 Authorization header, one signature per request (each distinct: a signed x-bench-seq header), ' +
   'all computed before the timed window; x-amz-content-sha256 = SHA-256 of the empty body';
@@ -48,12 +51,13 @@ export async function main(argv) {
       cleanup().finally(() => process.exit(code));
     });
   }
-  setTimeout(() => {
-    console.error(`bench: still running after ${TIME_LIMIT_MS / 60_000} min, giving up`);
-    cleanup().finally(() => process.exit(1));
-  }, TIME_LIMIT_MS).unref();
   try {
-    await run(parseOptions(argv));
+    const options = parseOptions(argv);
+    setTimeout(() => {
+      console.error(`bench: still running after ${options.timeLimitMinutes} min, giving up`);
+      cleanup().finally(() => process.exit(1));
+    }, options.timeLimitMinutes * 60_000).unref();
+    await run(options);
   } catch (error) {
     // Once a signal or the time limit is stopping the servers, the run's own failures are the echo of that.
     if (cleaningUp) return;
@@ -65,7 +69,14 @@ export async function main(argv) {
   }
 }
 
+/** What `--only` can select; all of them by default. */
+export const SECTIONS = ['get', 'sts-get', 'anon-get', 'list', 'sts', 'upstream', 'uploads'];
+const LIST_KEYS = 1000;
+const LIST_PREFIX = 'bench/list/';
+const PUBLIC_BUCKET = 'bench-public';
+
 async function run(options) {
+  const want = (section) => options.only.includes(section);
   await assertSharedR2Bucket();
   workDir = await mkdtemp(join(tmpdir(), 'bucketgate-bench-'));
   const persistTo = join(workDir, 'state');
@@ -76,55 +87,130 @@ async function run(options) {
   // Local R2 keeps a bucket in one SQLite file, which two workerd processes must not use while one
   // of them writes (a run where both wrote lost the baseline's workerd mid-upload). So the gateway
   // does all its writing before the baseline exists; the baseline writes only to its own bucket;
-  // and the GETs, where both read the shared bucket, come last.
+  // and the reads, where both read the shared bucket, come last.
   const gatewayPort = await freePort();
+  const upstreamPort = want('upstream') ? await freePort() : undefined;
+  const inspectorPort = options.profile ? await freePort() : undefined;
   console.log(`bench: starting the gateway on :${gatewayPort} (work dir ${workDir})`);
   const gateway = await started(
-    startGateway({ port: gatewayPort, persistTo, infoPath: join(workDir, 'gateway-info.json'), logPath: join(workDir, 'gateway.log') }),
+    startGateway({
+      port: gatewayPort, persistTo, infoPath: join(workDir, 'gateway-info.json'), logPath: join(workDir, 'gateway.log'), inspectorPort,
+      vars: ['ALLOW_INSECURE_ISSUERS:true', ...(upstreamPort ? [`ALLOWED_UPSTREAM_HOSTS:127.0.0.1:${upstreamPort}`] : [])],
+    }),
   );
-  const r2Key = await seedObject(gateway);
+  const { r2Key, prefix } = await seedObject(gateway);
   const gatewaySide = gatewayTarget(gateway, OBJECT_KEY);
-  console.log('bench: uploads through the gateway');
-  const gatewayUploads = await measureUploads(gatewaySide, options.uploadBytes);
+  const results = { date: new Date().toISOString(), environment: await environment(), options, signing: SIGNING };
 
-  const baselinePort = await freePort();
-  console.log(`bench: starting the baseline on :${baselinePort}`);
-  const baseline = await started(startBaseline({ port: baselinePort, persistTo, logPath: join(workDir, 'baseline.log') }));
-  const baselineSide = baselineTarget(baseline, r2Key);
-  console.log('bench: uploads to the baseline');
-  const baselineUploads = await measureUploads(baselineSide, options.uploadBytes);
-  const uploads = { gateway: gatewayUploads, baseline: baselineUploads };
+  const getTargets = [gatewaySide];
+  if (want('anon-get')) {
+    await admin(gateway.info, 'POST', '/buckets', { name: PUBLIC_BUCKET, publicRead: true, cacheTtl: 0 });
+    await putObject(gateway, PUBLIC_BUCKET, OBJECT_KEY, randomBytes(OBJECT_BYTES));
+    getTargets.push(anonymousTarget(gateway, PUBLIC_BUCKET, OBJECT_KEY));
+  }
+  if (want('list')) {
+    console.log(`bench: writing ${LIST_KEYS} keys to list`);
+    await seedListing(gateway);
+  }
+  const sts = want('sts') || want('sts-get') ? await started(setUpSts(gateway.info, gateway.info.bucket)) : undefined;
+  if (sts && want('sts-get')) {
+    const session = await assumeRole(gateway.info, sts.roleArn, await sts.mintToken());
+    getTargets.push(gatewayTarget(gateway, OBJECT_KEY, { label: 'gateway STS session', info: { ...gateway.info, ...session } }));
+  }
+  if (want('uploads')) {
+    console.log('bench: uploads through the gateway');
+    results.uploads = { gateway: await measureUploads(gatewaySide, options.uploadBytes) };
+  }
+  if (want('upstream')) {
+    console.log(`bench: starting the s3 upstream (a second bucketgate) on :${upstreamPort}`);
+    const upstream = await started(startUpstream(workDir, upstreamPort));
+    await connectUpstream(gateway, upstream);
+    console.log(`bench: ${options.transferMib} MiB through the gateway to the upstream, and direct`);
+    results.upstream = await measureUpstream(gateway, upstream, {
+      transferBytes: options.transferMib * MiB, repeats: options.transferRepeats, latencyOptions: { ...options, requests: options.upstreamRequests, concurrency: options.upstreamConcurrency, warmup: Math.min(options.warmup, 50) },
+    });
+    await upstream.stop();
+  }
 
-  await assertSameObject(gateway, baselineSide, r2Key);
-  console.log('bench: GETs');
-  const get = await measureGets([baselineSide, gatewaySide], options);
+  const needsBaseline = ['get', 'sts-get', 'anon-get', 'list', 'uploads'].some(want);
+  if (needsBaseline) {
+    const baselinePort = await freePort();
+    console.log(`bench: starting the baseline on :${baselinePort}`);
+    const baseline = await started(startBaseline({ port: baselinePort, persistTo, logPath: join(workDir, 'baseline.log') }));
+    const baselineSide = baselineTarget(baseline, r2Key);
+    if (want('uploads')) {
+      console.log('bench: uploads to the baseline');
+      results.uploads.baseline = await measureUploads(baselineSide, options.uploadBytes);
+    }
+    await assertSameObject(gateway, baselineSide, r2Key);
+    const measuredGets = getTargets.filter((t) => t !== gatewaySide || want('get'));
+    if (measuredGets.length > 0) {
+      console.log(`bench: GETs (${measuredGets.map((t) => t.label).join(', ')})`);
+      results.get = await measureGets([baselineSide, ...measuredGets], options);
+    }
+    if (want('list')) {
+      console.log('bench: ListObjectsV2 of 1000 keys');
+      results.list = await measureGets(
+        [baselineListTarget(baseline, `${prefix}${LIST_PREFIX}`), gatewayListTarget(gateway, gateway.info.bucket, LIST_PREFIX)],
+        { ...options, requests: options.listRequests, warmup: Math.min(options.warmup, 20) },
+      );
+    }
+  }
+  if (sts && want('sts')) {
+    console.log(`bench: ${options.stsExchanges} STS exchanges`);
+    results.sts = await measureExchanges(gateway.info, sts, options.stsExchanges);
+  }
+  if (options.profile) {
+    results.profile = [];
+    for (const target of getTargets) {
+      console.log(`bench: profiling ${options.requests} GETs (${target.label}) in the gateway's isolate`);
+      results.profile.push(await profileGets(target, inspectorPort, options));
+    }
+  }
+  results.workerd = { gateway: gateway.workerd };
 
-  const results = {
-    date: new Date().toISOString(),
-    environment: await environment(),
-    options,
-    signing: SIGNING,
-    workerd: { gateway: gateway.workerd, baseline: baseline.workerd },
-    get,
-    uploads,
-  };
   const verdict = verdicts(results);
   const resultsDir = join(ROOT, 'bench/results');
   await mkdir(resultsDir, { recursive: true });
   await writeFile(join(resultsDir, 'latest.json'), `${JSON.stringify({ ...results, verdict }, null, 2)}\n`);
   console.log(`\n${table(results, verdict)}\n\nbench: wrote bench/results/latest.json`);
-  if (!verdict.memoryFlat) process.exitCode = 1;
+  if (verdict.memoryFlat === false) process.exitCode = 1;
+}
+
+/** GETs with the V8 sampling profiler on (unmeasured: profiling slows the isolate down). */
+async function profileGets(target, inspectorPort, options) {
+  const profiler = await connectProfiler(inspectorPort);
+  try {
+    const requests = await target.prepareGets(options.requests);
+    await profiler.start();
+    await runLoad(requests, { concurrency: options.concurrency, expectBytes: OBJECT_BYTES });
+    const path = join(ROOT, `bench/results/${target.label.replaceAll(' ', '-')}-get.cpuprofile`);
+    await mkdir(join(ROOT, 'bench/results'), { recursive: true });
+    return { label: target.label, path, top: await profiler.stop(path, 15) };
+  } finally {
+    profiler.close();
+  }
 }
 
 function parseOptions(argv) {
   const { values } = parseArgs({
     args: argv,
     options: {
+      only: { type: 'string', default: SECTIONS.join(',') },
       requests: { type: 'string', default: '2000' },
       concurrency: { type: 'string', default: '16' },
       warmup: { type: 'string', default: '200' },
+      rounds: { type: 'string', default: '2' },
+      'list-requests': { type: 'string', default: '200' },
+      'sts-exchanges': { type: 'string', default: '60' },
       'small-mib': { type: 'string', default: '64' },
       'large-mib': { type: 'string', default: '1024' },
+      'transfer-mib': { type: 'string', default: '256' },
+      'transfer-repeats': { type: 'string', default: '1' },
+      'upstream-requests': { type: 'string', default: '400' },
+      'upstream-concurrency': { type: 'string', default: '4' },
+      'time-limit-min': { type: 'string', default: '30' },
+      profile: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -133,13 +219,29 @@ function parseOptions(argv) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, got "${values[name]}"`);
     return value;
   };
+  const only = values.only.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = only.filter((s) => !SECTIONS.includes(s));
+  if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
+  const stsExchanges = positiveInt('sts-exchanges');
+  // wrangler.toml limits /.sts to 100 calls a minute per client: the session exchange and a warm-up come first.
+  if (stsExchanges > 90) throw new Error('--sts-exchanges must be at most 90 (the STS rate limit is 100 a minute)');
   keepWorkDir = Boolean(values.keep);
   return {
+    only,
     requests: positiveInt('requests'),
     concurrency: positiveInt('concurrency'),
     warmup: positiveInt('warmup'),
+    rounds: positiveInt('rounds'),
+    listRequests: positiveInt('list-requests'),
+    stsExchanges,
     objectBytes: OBJECT_BYTES,
     uploadBytes: [positiveInt('small-mib') * MiB, positiveInt('large-mib') * MiB],
+    transferMib: positiveInt('transfer-mib'),
+    transferRepeats: positiveInt('transfer-repeats'),
+    upstreamRequests: positiveInt('upstream-requests'),
+    upstreamConcurrency: positiveInt('upstream-concurrency'),
+    timeLimitMinutes: positiveInt('time-limit-min'),
+    profile: Boolean(values.profile),
   };
 }
 
@@ -153,15 +255,32 @@ async function assertSharedR2Bucket() {
   }
 }
 
-/** PUTs the 1 KiB object through the gateway (SigV4, hashed payload); returns its raw R2 key. */
+/** PUTs the 1 KiB object through the gateway (SigV4, hashed payload); returns its raw R2 key and the bucket's R2 prefix. */
 async function seedObject(gateway) {
   const bucket = await adminGetBucket(gateway.info);
   if (bucket.backend?.type !== 'r2' || bucket.backend.binding !== 'STORAGE') {
     throw new Error(`bucket ${gateway.info.bucket} is not on the STORAGE R2 binding: ${JSON.stringify(bucket.backend)}`);
   }
-  const put = await s3(gateway.info, { method: 'PUT', key: OBJECT_KEY, body: randomBytes(OBJECT_BYTES) });
-  if (put.status !== 200) throw new Error(`seeding: PUT ${OBJECT_KEY} through the gateway → ${put.status}: ${put.text.slice(0, 500)}`);
-  return `${bucket.backend.prefix}${OBJECT_KEY}`;
+  await putObject(gateway, gateway.info.bucket, OBJECT_KEY, randomBytes(OBJECT_BYTES));
+  return { r2Key: `${bucket.backend.prefix}${OBJECT_KEY}`, prefix: bucket.backend.prefix };
+}
+
+async function putObject(gateway, bucket, key, body) {
+  const put = await s3(gateway.info, { method: 'PUT', key, bucket, body });
+  if (put.status !== 200) throw new Error(`seeding: PUT ${bucket}/${key} through the gateway → ${put.status}: ${put.text.slice(0, 500)}`);
+}
+
+/** LIST_KEYS small objects under LIST_PREFIX, 16 PUTs at a time. */
+async function seedListing(gateway) {
+  let next = 0;
+  const body = Buffer.from('listed');
+  const worker = async () => {
+    while (next < LIST_KEYS) {
+      const key = `${LIST_PREFIX}${String(next++).padStart(4, '0')}.txt`;
+      await putObject(gateway, gateway.info.bucket, key, body);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
 }
 
 /** The two sides must serve the identical object: same bytes, same ETag. */

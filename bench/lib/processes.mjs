@@ -26,7 +26,7 @@ export function freePort() {
  * and both workerd processes (wrangler's proxy on the public port, and the runtime that runs the
  * Worker with local R2/D1/KV), and waits until `isReady()` holds.
  */
-export async function startDevServer({ label, args, port, logPath, isReady, timeoutMs = 120_000 }) {
+export async function startDevServer({ label, args, port, logPath, isReady, timeoutMs = 300_000 }) {
   const log = createWriteStream(logPath, { flags: 'a' });
   const child = spawn(process.execPath, args, { cwd: ROOT, env: offlineEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);

@@ -10,10 +10,44 @@ const MiB = 1024 * 1024;
  */
 export const RSS_GROWTH_TOLERANCE = 64 * MiB;
 
-/** GET ratios (gateway ÷ baseline) and, per side, how peak memory moved from the small upload to the large one. */
-export function verdicts({ get, uploads }) {
-  const g = get.gateway;
-  const b = get.baseline;
+/** Every ratio the run can give (each side ÷ its baseline measured in the same run), and the memory verdict. */
+export function verdicts({ get, list, upstream, uploads }) {
+  const verdict = {};
+  if (get) verdict.get = ratiosOver(get, 'baseline');
+  if (list) verdict.list = ratiosOver(list, 'baseline list');
+  if (upstream) {
+    const { gateway, direct } = upstream.mibPerSecond;
+    verdict.upstream = {
+      put: gateway.put / direct.put,
+      get: gateway.get / direct.get,
+      latency: ratiosOver(upstream.latency, 'direct'),
+    };
+  }
+  if (uploads) Object.assign(verdict, memoryVerdict(uploads));
+  return verdict;
+}
+
+/** Each measured side ÷ the `base` side: req/s, p50, p99, CPU per request and the CPU it adds. */
+function ratiosOver(measured, base) {
+  const b = measured[base];
+  return Object.fromEntries(
+    Object.entries(measured)
+      .filter(([label]) => label !== base)
+      .map(([label, g]) => [
+        label,
+        {
+          requestsPerSecond: g.requestsPerSecond / b.requestsPerSecond,
+          p50: g.p50Ms / b.p50Ms,
+          p99: g.p99Ms / b.p99Ms,
+          runtimeCpuPerRequest: g.runtimeCpuMicrosPerRequest / b.runtimeCpuMicrosPerRequest,
+          addedRuntimeCpuMicrosPerRequest: g.runtimeCpuMicrosPerRequest - b.runtimeCpuMicrosPerRequest,
+        },
+      ]),
+  );
+}
+
+/** How each side's peak memory moved from the small upload to the large one (ADR 0006). */
+function memoryVerdict(uploads) {
   const memory = Object.fromEntries(
     Object.entries(uploads).map(([label, [small, large]]) => [
       label,
@@ -24,15 +58,9 @@ export function verdicts({ get, uploads }) {
       },
     ]),
   );
+  if (!memory.baseline) return { memory };
   const rssGrowthBeyondBaseline = memory.gateway.runtimeRss.growth - memory.baseline.runtimeRss.growth;
   return {
-    get: {
-      requestsPerSecond: g.requestsPerSecond / b.requestsPerSecond,
-      p50: g.p50Ms / b.p50Ms,
-      p99: g.p99Ms / b.p99Ms,
-      runtimeCpuPerRequest: g.runtimeCpuMicrosPerRequest / b.runtimeCpuMicrosPerRequest,
-      addedRuntimeCpuMicrosPerRequest: g.runtimeCpuMicrosPerRequest - b.runtimeCpuMicrosPerRequest,
-    },
     uploadThroughput: memory.gateway.mibPerSecond / memory.baseline.mibPerSecond,
     memory,
     rssGrowthBeyondBaseline,
@@ -41,27 +69,64 @@ export function verdicts({ get, uploads }) {
 }
 
 export function table(results, verdict) {
-  const { options, get, uploads } = results;
-  const r = verdict;
+  const { options, get, list, sts, upstream, uploads, profile } = results;
   const lines = [];
   const row = (cells, widths) => '  ' + cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  const w1 = [24, 8, 8, 8, 11];
+  const loadTable = (measured, ratios, base) => {
+    lines.push(row(['', 'req/s', 'p50 ms', 'p99 ms', 'cpu µs/req'], w1));
+    for (const [label, m] of Object.entries(measured)) {
+      lines.push(row([label, m.requestsPerSecond.toFixed(0), m.p50Ms.toFixed(2), m.p99Ms.toFixed(2), m.runtimeCpuMicrosPerRequest.toFixed(0)], w1));
+    }
+    for (const [label, r] of Object.entries(ratios)) {
+      lines.push(row([`${label} / ${base}`, x(r.requestsPerSecond), x(r.p50), x(r.p99), x(r.runtimeCpuPerRequest)], w1));
+    }
+    for (const [label, r] of Object.entries(ratios)) lines.push(`  ${label} adds ${r.addedRuntimeCpuMicrosPerRequest.toFixed(0)} µs of workerd CPU per request`);
+    lines.push('');
+  };
 
-  const w1 = [10, 8, 8, 8, 11];
-  lines.push(
-    `GET ${options.objectBytes} B object: ${get.gateway.requests} requests per side at concurrency ${options.concurrency}, after ${options.warmup} warm-up`,
-    `  gateway: ${results.signing}`,
-    row(['', 'req/s', 'p50 ms', 'p99 ms', 'cpu µs/req'], w1),
-  );
-  for (const label of ['baseline', 'gateway']) {
-    const m = get[label];
-    lines.push(row([label, m.requestsPerSecond.toFixed(0), m.p50Ms.toFixed(2), m.p99Ms.toFixed(2), m.runtimeCpuMicrosPerRequest.toFixed(0)], w1));
+  if (get) {
+    const count = Object.values(get)[0].requests;
+    lines.push(
+      `GET ${options.objectBytes} B object: ${count} requests per side at concurrency ${options.concurrency}, ${options.rounds} alternating rounds, after ${options.warmup} warm-up`,
+      `  gateway: ${results.signing}; anonymous: a public-read bucket, edge cache off (cacheTtl 0)`,
+      '  cpu = workerd runtime process (Worker + local R2/D1/KV simulators)',
+    );
+    loadTable(get, verdict.get, 'baseline');
   }
-  lines.push(
-    row(['gw / base', x(r.get.requestsPerSecond), x(r.get.p50), x(r.get.p99), x(r.get.runtimeCpuPerRequest)], w1),
-    `  cpu = workerd runtime process (Worker + local R2/D1/KV simulators); the gateway adds ${r.get.addedRuntimeCpuMicrosPerRequest.toFixed(0)} µs per GET`,
-    '',
-  );
+  if (list) {
+    lines.push(`ListObjectsV2 of 1000 keys (one page) vs the bare Worker's R2 list of the same prefix as JSON: ${Object.values(list)[0].requests} requests per side`);
+    loadTable(list, verdict.list, 'baseline list');
+  }
+  if (sts) {
+    lines.push(
+      `STS AssumeRoleWithWebIdentity, JWKS cached, ${sts.exchanges} sequential calls: p50 ${sts.p50Ms.toFixed(2)} ms, p99 ${sts.p99Ms.toFixed(2)} ms (max ${sts.maxMs.toFixed(2)} ms)`,
+      '',
+    );
+  }
+  if (upstream) {
+    const { gateway, direct } = upstream.mibPerSecond;
+    lines.push(
+      `s3 upstream (a second bucketgate): ${size(upstream.transferBytes)} PUT and GET, ${upstream.repeats} alternating rounds, median MiB/s`,
+      row(['', 'PUT', 'GET'], [24, 8, 8]),
+      row(['direct to the upstream', direct.put.toFixed(0), direct.get.toFixed(0)], [24, 8, 8]),
+      row(['through the gateway', gateway.put.toFixed(0), gateway.get.toFixed(0)], [24, 8, 8]),
+      row(['gateway / direct', x(verdict.upstream.put), x(verdict.upstream.get)], [24, 8, 8]),
+      '  1 KiB GETs, signed, through the gateway vs direct to the upstream (cpu: each side\'s own runtime process):',
+    );
+    loadTable(upstream.latency, verdict.upstream.latency, 'direct');
+  }
+  if (uploads?.baseline) lines.push(...uploadLines(options, uploads, verdict), '');
+  for (const p of profile ?? []) {
+    lines.push(`Profile of GETs (${p.label}) in the gateway's isolate (${p.path}), self time:`);
+    for (const f of p.top) lines.push(`  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}`);
+  }
+  return lines.join('\n');
+}
 
+function uploadLines(options, uploads, r) {
+  const lines = [];
+  const row = (cells, widths) => '  ' + cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   const w2 = [18, 6, 9, 9, 11];
   lines.push(
     'PUT of a generated body, Content-Length set (gateway: SigV4 UNSIGNED-PAYLOAD). Peak RSS in MiB of the workerd',
@@ -84,7 +149,7 @@ export function table(results, verdict) {
     `  gateway growth beyond the baseline's (the local R2 simulator's): ${signed(r.rssGrowthBeyondBaseline)} MiB; upload throughput ${x(r.uploadThroughput)} baseline`,
     `  → gateway memory ${r.memoryFlat ? 'does not grow with object size' : 'GROWS WITH OBJECT SIZE'}`,
   );
-  return lines.join('\n');
+  return lines;
 }
 
 const x = (ratio) => `${ratio.toFixed(2)}x`;

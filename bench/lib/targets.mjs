@@ -1,7 +1,7 @@
 // The two things the benchmark compares, behind one shape: how to GET the 1 KiB object, how to
 // upload/inspect/remove a large object. The gateway is spoken to as S3 with SigV4; the baseline is
 // addressed by raw R2 key, unsigned.
-import { s3, signS3 } from './gateway.mjs';
+import { objectUrl, s3, signS3 } from './gateway.mjs';
 
 /**
  * @typedef {{ url: string, headers: Record<string, string> }} PreparedRequest
@@ -20,8 +20,7 @@ import { s3, signS3 } from './gateway.mjs';
  * one distinct), computed before the timed window so client-side signing is not measured.
  * @returns {Target}
  */
-export function gatewayTarget(gateway, objectKey) {
-  const { info } = gateway;
+export function gatewayTarget(gateway, objectKey, { label = 'gateway', info = gateway.info, bucket = info.bucket } = {}) {
   let seq = 0;
   const uploadKey = (name) => `bench/${name}`;
   const head = async (name, timeoutMs) => {
@@ -29,18 +28,57 @@ export function gatewayTarget(gateway, objectKey) {
     return { status: response.status, contentLength: contentLengthOf(response.headers) };
   };
   return {
-    label: 'gateway',
+    label,
     workerd: gateway.workerd,
     async prepareGets(count) {
       const requests = [];
       for (let i = 0; i < count; i++) {
-        requests.push(await signS3(info, { method: 'GET', key: objectKey, headers: { 'x-bench-seq': String(seq++) } }));
+        requests.push(await signS3(info, { method: 'GET', key: objectKey, bucket, headers: { 'x-bench-seq': String(seq++) } }));
       }
       return requests;
     },
     prepareUpload: (name) => signS3(info, { method: 'PUT', key: uploadKey(name), payloadHash: 'UNSIGNED-PAYLOAD' }),
     head,
     remove: async (name, timeoutMs) => (await s3(info, { method: 'DELETE', key: uploadKey(name), timeoutMs })).status,
+  };
+}
+
+/** Anonymous GETs of an object in a public-read bucket: no signature at all. @returns {Pick<Target, 'label' | 'workerd' | 'prepareGets'>} */
+export function anonymousTarget(gateway, bucket, objectKey) {
+  const url = objectUrl(gateway.info, objectKey, bucket);
+  return {
+    label: 'gateway anonymous',
+    workerd: gateway.workerd,
+    prepareGets: async (count) => Array.from({ length: count }, () => ({ url, headers: {} })),
+  };
+}
+
+/** ListObjectsV2 of `prefix` (1000 keys, one page) through the gateway, each request signed distinctly. */
+export function gatewayListTarget(gateway, bucket, prefix) {
+  let seq = 0;
+  return {
+    label: 'gateway ListObjectsV2',
+    workerd: gateway.workerd,
+    expectBytes: undefined,
+    async prepareGets(count) {
+      const requests = [];
+      for (let i = 0; i < count; i++) {
+        const query = `?list-type=2&max-keys=1000&prefix=${encodeURIComponent(prefix)}`;
+        requests.push(await signS3(gateway.info, { method: 'GET', key: '', bucket, query, headers: { 'x-bench-seq': String(seq++) } }));
+      }
+      return requests;
+    },
+  };
+}
+
+/** The bare Worker's `list({ prefix, limit: 1000 })` of the same raw R2 prefix, as JSON. */
+export function baselineListTarget(baseline, r2Prefix) {
+  const url = `${baseline.url}/STORAGE/?list=${encodeURIComponent(r2Prefix)}`;
+  return {
+    label: 'baseline list',
+    workerd: baseline.workerd,
+    expectBytes: undefined,
+    prepareGets: async (count) => Array.from({ length: count }, () => ({ url, headers: {} })),
   };
 }
 

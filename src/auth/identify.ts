@@ -1,3 +1,5 @@
+import { clientAcceptEncoding } from '../core/client-accept-encoding';
+import { requestUrl } from '../core/request-url';
 import { S3Error } from '../core/s3-error';
 import type { CredentialStore, Identity } from './identity';
 import { parseContentSha256, requestBody, type PayloadMode } from './payload';
@@ -24,13 +26,14 @@ type Mechanism = 'anonymous' | 'sigv4-header' | 'sigv4-query' | 'sigv2-header' |
  * path as received, still percent-encoded: what clients sign.
  */
 export async function identify(request: Request, rawPath: string, store: CredentialStore, options: IdentifyOptions): Promise<Identity> {
-  const url = new URL(request.url);
+  const url = requestUrl(request);
   const signed: SignedRequest = {
     method: request.method,
     rawPath,
     rawQuery: url.search.slice(1),
-    headers: headersAsSent(request),
+    headers: request.headers,
     host: url.host,
+    acceptEncodingAsSent: () => acceptEncodingAsSent(request),
   };
   const hasBody = carriesBody(request);
   const contentSha256 = request.headers.get('x-amz-content-sha256');
@@ -119,15 +122,13 @@ async function lookup(store: CredentialStore, accessKeyId: string, sessionToken?
 /**
  * Cloudflare's edge (and workerd locally) replace Accept-Encoding with "br, gzip" before the Worker
  * runs and keep the client's value in `cf.clientAcceptEncoding`. Clients that sign the header
- * (rclone does on GetObject) signed what they sent, so that is what the canonical request must use.
+ * (rclone does on GetObject) signed what they sent, so that is what the canonical request must use:
+ * the client's value (null when it sent none), or undefined when the runtime's header is the client's.
  */
-function headersAsSent(request: Request): Headers {
-  const sent = (request.cf as { clientAcceptEncoding?: unknown } | undefined)?.clientAcceptEncoding;
-  if (typeof sent !== 'string' || sent === request.headers.get('accept-encoding')) return request.headers;
-  const headers = new Headers(request.headers);
-  if (sent === '') headers.delete('accept-encoding');
-  else headers.set('accept-encoding', sent);
-  return headers;
+function acceptEncodingAsSent(request: Request): string | null | undefined {
+  const sent = clientAcceptEncoding(request);
+  if (sent === request.headers.get('accept-encoding')) return undefined;
+  return sent === '' ? null : sent;
 }
 
 /** GET/HEAD/DELETE carry a body only when they declare one; everything else always has one (possibly empty). */

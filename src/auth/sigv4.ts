@@ -22,6 +22,12 @@ export interface SignedRequest {
   headers: Headers;
   /** Host the request was addressed to, when the Host header is not in `headers`. */
   host: string;
+  /**
+   * The Accept-Encoding the client sent (null: none; undefined: the runtime's header is the
+   * client's), see identify.ts: signed as the client sent it, without copying every header to
+   * replace one. Asked only when the client signed the header (reading it costs `request.cf`).
+   */
+  acceptEncodingAsSent?: () => string | null | undefined;
 }
 
 /** RFC 3986 encoding as SigV4 wants it: everything but unreserved characters, upper-case hex. */
@@ -78,10 +84,17 @@ export function canonicalQueryString(rawQuery: string, omit?: string): string {
 export function canonicalHeaders(request: SignedRequest, signedHeaders: readonly string[]): string {
   return signedHeaders
     .map((name) => {
-      const value = request.headers.get(name) ?? (name === 'host' ? request.host : '');
+      const value =
+        (name === 'accept-encoding' ? sentAcceptEncoding(request) : request.headers.get(name)) ??
+        (name === 'host' ? request.host : '');
       return `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
     })
     .join('');
+}
+
+function sentAcceptEncoding(request: SignedRequest): string | null {
+  const sent = request.acceptEncodingAsSent?.();
+  return sent === undefined ? request.headers.get('accept-encoding') : sent;
 }
 
 export function canonicalRequest(

@@ -56,12 +56,12 @@ const bucketCache = new RecordCache<BucketConfig, BucketConfig>({
   stored: BucketConfig,
   load: readBucket,
   hydrate: async (_env, bucket) => bucket,
+  // Names that cannot exist never reach a cache tier.
+  acceptsId: (name) => BucketName.safeParse(name).success,
 });
 
 /** The bucket as S3 requests see it, through the cache tiers; null when it does not exist. */
 export async function getBucket(env: Env, name: string): Promise<BucketConfig | null> {
-  // Names that cannot exist never reach a cache tier (KV keys are bounded; attackers choose names).
-  if (!BucketName.safeParse(name).success) return null;
   return bucketCache.get(env, name);
 }
 

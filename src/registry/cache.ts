@@ -35,6 +35,12 @@ export interface RecordCacheSource<Stored, Live> {
   kind: string;
   /** Validates what KV returns; anything else (an older shape) is treated as a miss. */
   stored: z.ZodType<Stored>;
+  /**
+   * Ids that cannot name a record are answered null before any tier is asked (KV keys are bounded;
+   * attackers choose ids). Checked only when this isolate holds no entry for the id: an entry
+   * exists only for an id that passed, so the hot path (a memory hit) skips the check.
+   */
+  acceptsId?(id: string): boolean;
   /** The authoritative read from D1. */
   load(env: Env, id: string): Promise<Stored | null>;
   /** Stored form → what callers use (e.g. opens a sealed secret). */
@@ -65,6 +71,7 @@ export class RecordCache<Stored, Live> {
     const hit = this.#memory.get(id);
     if (hit && hit.expiresAt > Date.now()) return hit.value;
     if (hit) this.#memory.delete(id);
+    else if (this.#source.acceptsId && !this.#source.acceptsId(id)) return null;
 
     const epoch = this.#epoch;
     let stored: Stored | null | undefined = await this.#readKv(env, id);

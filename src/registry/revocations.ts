@@ -148,9 +148,22 @@ export async function findRevocation(env: Env, s: RevocationSubject): Promise<Re
   return null;
 }
 
-/** The subject's id in the deny-list: a digest, so KV keys stay bounded whatever `sub` holds. */
-export function subjectKey(issuer: string, subject: string): Promise<string> {
-  return sha256Hex(`${issuer}\n${subject}`);
+/**
+ * The subject's id in the deny-list: a digest, so KV keys stay bounded whatever `sub` holds. Every
+ * session request asks for it, so digests are kept per isolate (a pure function of its input;
+ * bounded, oldest forgotten first). The deny-list itself is still read on every request.
+ */
+const subjectKeys = new Map<string, string>();
+const MAX_SUBJECT_KEYS = 1000;
+
+export async function subjectKey(issuer: string, subject: string): Promise<string> {
+  const input = `${issuer}\n${subject}`;
+  const kept = subjectKeys.get(input);
+  if (kept !== undefined) return kept;
+  const digest = await sha256Hex(input);
+  if (subjectKeys.size >= MAX_SUBJECT_KEYS) subjectKeys.delete(subjectKeys.keys().next().value!);
+  subjectKeys.set(input, digest);
+  return digest;
 }
 
 function key(kind: RevocationKind, id: string): string {

@@ -1,6 +1,7 @@
 import { errorText, log } from '../core/log';
 import { keyOf, type S3Context } from './context';
 import { evaluateReadPreconditions, unquoteEtag } from './conditional';
+import { requestUrl } from '../core/request-url';
 import { S3Error } from '../core/s3-error';
 import type { S3OperationSpec } from './operations';
 import { validatorHeaders } from './object-headers';
@@ -102,7 +103,7 @@ function hasConditions(headers: Headers): boolean {
  * Its path (`/.edge-cache/…`) is one no S3 request URL on the deployment's host produces.
  */
 function cacheKey(c: S3Context, key: string): string {
-  const host = c.env.BASE_DOMAIN || new URL(c.request.url).host;
+  const host = c.env.BASE_DOMAIN || requestUrl(c.request).host;
   const bucket = c.bucket!;
   return `https://${host}/.edge-cache/${encodeURIComponent(bucket.name)}/${encodeURIComponent(bucket.updatedAt)}/${encodeURIComponent(key)}`;
 }

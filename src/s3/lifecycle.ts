@@ -12,6 +12,7 @@ import type { BucketConfig } from '../registry/schemas';
 import type { S3Context } from './context';
 import { corsResponseHeaders, withCorsHeaders } from './cors';
 import { withEdgeCache } from './edge-cache';
+import { requestUrl } from '../core/request-url';
 import { S3Error } from '../core/s3-error';
 import { assertKeyFits, parseS3Operation } from './operation';
 import { keyLimitFor, S3_OPERATIONS } from './operations';
@@ -35,7 +36,7 @@ export interface S3Services {
 export async function handleS3Request(request: Request, env: Env, executionCtx: ExecutionContext, info: RequestInfo, services: S3Services): Promise<Response> {
   const { requestId } = info;
   const now = new Date();
-  let resource = new URL(request.url).pathname;
+  let resource = requestUrl(request).pathname;
   let bucket: BucketConfig | undefined;
   let body: RequestBody | null = null;
   // A request answered without reading its body (refused, or a body the operation ignores) leaves

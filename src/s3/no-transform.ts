@@ -14,19 +14,12 @@
  * See adrs/0011, amendment of 2026-11-28.
  */
 
+import { clientAcceptEncoding } from '../core/client-accept-encoding';
+
 /** The statuses Cloudflare compresses by default (Speed › Content compression). */
 const COMPRESSED_STATUSES = new Set([200, 403, 404]);
 const NO_TRANSFORM = /(^|,)\s*no-transform\s*(,|$)/i;
 const COMPRESSION_CODINGS = /\b(gzip|br|zstd|deflate)\b/i;
-
-/**
- * The Accept-Encoding the client sent. On Cloudflare the Worker sees a normalised header; the
- * client's own value is `request.cf.clientAcceptEncoding` (absent in tests and wrangler dev).
- */
-function clientAcceptEncoding(request: Request): string | null {
-  const sent = (request.cf as { clientAcceptEncoding?: unknown } | undefined)?.clientAcceptEncoding;
-  return typeof sent === 'string' ? sent : request.headers.get('accept-encoding');
-}
 
 /** Adds `no-transform` to a response's Cache-Control, keeping the directives already there. */
 export function addNoTransform(headers: Headers): void {

@@ -1,4 +1,5 @@
 import { S3Error } from '../core/s3-error';
+import { requestUrl } from '../core/request-url';
 import { assertNullVersionId } from './versions';
 
 /** The S3 operations the gateway answers. */
@@ -85,7 +86,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
  * path-style otherwise. Pure: depends only on the request line, headers and `baseDomain`.
  */
 export function parseS3Operation(request: Request, baseDomain = ''): S3Operation {
-  const url = new URL(request.url);
+  const url = requestUrl(request);
   const rawPath = url.pathname;
   const query = url.searchParams;
   const hostBucket = bucketFromHost(request.headers.get('host') ?? url.host, baseDomain);

@@ -6,16 +6,35 @@ import { buildXml, xmlHeaders } from './xml';
 /** S3-style request id: 16 upper-case hex characters. */
 export function newRequestId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+  let id = '';
+  for (const b of bytes) id += HEX_BYTES[b];
+  return id;
 }
 
-/** Adds the headers S3 puts on every response. */
+/** Upper-case hex of every byte value: one id per request is made without array spreads and maps. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0').toUpperCase());
+
+/**
+ * Adds the headers S3 puts on every response. Handlers build their responses, so the headers are
+ * set in place; only a response whose headers are immutable (one passed through from a fetch or the
+ * Cache API) is copied first — copying every answer cost a Response and a header map per request.
+ */
 export function withRequestId(response: Response, requestId: string): Response {
-  const r = new Response(response.body, response);
-  r.headers.set('x-amz-request-id', requestId);
-  r.headers.set('x-amz-id-2', requestId);
-  if (!r.headers.has('server')) r.headers.set('server', 'bucketgate');
-  return r;
+  try {
+    setRequestIdHeaders(response.headers, requestId);
+    return response;
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+  }
+  const copy = new Response(response.body, response);
+  setRequestIdHeaders(copy.headers, requestId);
+  return copy;
+}
+
+function setRequestIdHeaders(headers: Headers, requestId: string): void {
+  headers.set('x-amz-request-id', requestId);
+  headers.set('x-amz-id-2', requestId);
+  if (!headers.has('server')) headers.set('server', 'bucketgate');
 }
 
 /**

@@ -7,8 +7,9 @@ import { findRevocation } from '../registry/revocations';
 import { findRoleById } from '../registry/roles';
 import { S3Error } from '../core/s3-error';
 import { stsKeyring } from './keys';
-import { deriveSessionSecret, SessionTokenError, verifySessionToken } from './session-credentials';
+import { SessionTokenError } from './session-credentials';
 import { fillTemplates } from './templates';
+import { verifiedSession } from './verified-sessions';
 
 /**
  * Session credentials as the SigV4 verifier sees them. The token is verified (signature by an
@@ -21,9 +22,7 @@ import { fillTemplates } from './templates';
  */
 export async function resolveSession(env: Env, accessKeyId: string, sessionToken: string, now: Date): Promise<{ secretAccessKey: string; principal: Extract<Principal, { kind: 'session' }> }> {
   const keyring = await stsKeyring(env);
-  const claims = await verifySessionToken(keyring, sessionToken, accessKeyId, now);
-  const secretAccessKey = await deriveSessionSecret(keyring, accessKeyId);
-  if (secretAccessKey === null) throw new SessionTokenError('unknown-key-version', 'The access key was minted under a key version that is not accepted');
+  const { claims, secretAccessKey } = await verifiedSession(keyring, sessionToken, accessKeyId, now);
   const [revocation, role, idp] = await Promise.all([
     findRevocation(env, { jti: claims.jti, roleId: claims.roleId, idpId: claims.idpId, issuer: claims.issuer, subject: claims.subject, issuedAt: claims.issuedAt }),
     findRoleById(env, claims.roleId),
