@@ -24,7 +24,9 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       return;
     }
     const forward = request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      // A fresh connection per request: a pooled one s3rver is closing (its 5 s keep-alive) would
+      // reset mid-request and read as the gateway's failure.
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.on('data', (chunk: Buffer) => {
@@ -39,6 +41,9 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     });
     req.pipe(forward);
   });
+  // workerd keeps connections to the proxy pooled across tests; outlive any pause between them, so
+  // a request never lands on a connection this server is just closing.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (typeof address !== 'object' || !address) throw new Error('counting proxy has no address');
