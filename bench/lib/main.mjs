@@ -14,7 +14,10 @@ import { table, verdicts } from './report.mjs';
 import { assumeRole, measureExchanges, setUpSts } from './sts.mjs';
 import { anonymousTarget, baselineListTarget, baselineTarget, gatewayListTarget, gatewayTarget } from './targets.mjs';
 import { measureUploads } from './upload-phase.mjs';
-import { connectUpstream, measureUpstream, startUpstream } from './upstream.mjs';
+import { azureUpstream } from './azure.mjs';
+import { s3Upstream } from './upstream.mjs';
+import { measureUpstream } from './upstream-transfer.mjs';
+import { webdavUpstream } from './webdav.mjs';
 
 const MiB = 1024 * 1024;
 const OBJECT_BYTES = 1024;
@@ -70,7 +73,9 @@ export async function main(argv) {
 }
 
 /** What `--only` can select; all of them by default. */
-export const SECTIONS = ['get', 'sts-get', 'anon-get', 'list', 'sts', 'upstream', 'uploads'];
+export const SECTIONS = ['get', 'sts-get', 'anon-get', 'list', 'sts', 'upstream', 'azure', 'webdav', 'uploads'];
+/** The sections timing transfers through the gateway to an upstream server ÷ the same transfers direct to it. */
+const UPSTREAM_KINDS = [s3Upstream, azureUpstream, webdavUpstream];
 const LIST_KEYS = 1000;
 const LIST_PREFIX = 'bench/list/';
 const PUBLIC_BUCKET = 'bench-public';
@@ -89,13 +94,14 @@ async function run(options) {
   // does all its writing before the baseline exists; the baseline writes only to its own bucket;
   // and the reads, where both read the shared bucket, come last.
   const gatewayPort = await freePort();
-  const upstreamPort = want('upstream') ? await freePort() : undefined;
+  const upstreamKinds = UPSTREAM_KINDS.filter((kind) => want(kind.section));
   const inspectorPort = options.profile ? await freePort() : undefined;
   console.log(`bench: starting the gateway on :${gatewayPort} (work dir ${workDir})`);
   const gateway = await started(
     startGateway({
       port: gatewayPort, persistTo, infoPath: join(workDir, 'gateway-info.json'), logPath: join(workDir, 'gateway.log'), inspectorPort,
-      vars: ['ALLOW_INSECURE_ISSUERS:true', ...(upstreamPort ? [`ALLOWED_UPSTREAM_HOSTS:127.0.0.1:${upstreamPort}`] : [])],
+      vars: ['ALLOW_INSECURE_ISSUERS:true', // Every upstream server listens on 127.0.0.1, on a port it picks when it starts.
+      ...(upstreamKinds.length > 0 ? ['ALLOWED_UPSTREAM_HOSTS:127.0.0.1'] : [])],
     }),
   );
   const { r2Key, prefix } = await seedObject(gateway);
@@ -121,12 +127,11 @@ async function run(options) {
     console.log('bench: uploads through the gateway');
     results.uploads = { gateway: await measureUploads(gatewaySide, options.uploadBytes) };
   }
-  if (want('upstream')) {
-    console.log(`bench: starting the s3 upstream (a second bucketgate) on :${upstreamPort}`);
-    const upstream = await started(startUpstream(workDir, upstreamPort));
-    await connectUpstream(gateway, upstream);
-    console.log(`bench: ${options.transferMib} MiB through the gateway to the upstream, and direct`);
-    results.upstream = await measureUpstream(gateway, upstream, {
+  for (const kind of upstreamKinds) {
+    console.log(`bench: starting the ${kind.title}`);
+    const upstream = await started(kind.start(workDir));
+    console.log(`bench: ${options.transferMib} MiB through the gateway to the ${kind.title}, and direct`);
+    results[kind.section] = await measureUpstream(gateway, kind, upstream, {
       transferBytes: options.transferMib * MiB, repeats: options.transferRepeats, latencyOptions: { ...options, requests: options.upstreamRequests, concurrency: options.upstreamConcurrency, warmup: Math.min(options.warmup, 50) },
     });
     await upstream.stop();

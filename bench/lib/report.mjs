@@ -11,16 +11,22 @@ const MiB = 1024 * 1024;
 export const RSS_GROWTH_TOLERANCE = 64 * MiB;
 
 /** Every ratio the run can give (each side ÷ its baseline measured in the same run), and the memory verdict. */
-export function verdicts({ get, list, upstream, uploads }) {
+/** The results of the upstream sections (gateway ÷ direct to the same server), in report order. */
+const UPSTREAM_SECTIONS = ['upstream', 'azure', 'webdav'];
+
+export function verdicts(results) {
+  const { get, list, uploads } = results;
   const verdict = {};
   if (get) verdict.get = ratiosOver(get, 'baseline');
   if (list) verdict.list = ratiosOver(list, 'baseline list');
-  if (upstream) {
+  for (const section of UPSTREAM_SECTIONS) {
+    const upstream = results[section];
+    if (!upstream) continue;
     const { gateway, direct } = upstream.mibPerSecond;
-    verdict.upstream = {
+    verdict[section] = {
       put: gateway.put / direct.put,
       get: gateway.get / direct.get,
-      latency: ratiosOver(upstream.latency, 'direct'),
+      ...(upstream.latency ? { latency: ratiosOver(upstream.latency, 'direct') } : {}),
     };
   }
   if (uploads) Object.assign(verdict, memoryVerdict(uploads));
@@ -69,7 +75,7 @@ function memoryVerdict(uploads) {
 }
 
 export function table(results, verdict) {
-  const { options, get, list, sts, upstream, uploads, profile } = results;
+  const { options, get, list, sts, uploads, profile } = results;
   const lines = [];
   const row = (cells, widths) => '  ' + cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   const w1 = [24, 8, 8, 8, 11];
@@ -104,17 +110,21 @@ export function table(results, verdict) {
       '',
     );
   }
-  if (upstream) {
+  for (const section of UPSTREAM_SECTIONS) {
+    const upstream = results[section];
+    if (!upstream) continue;
     const { gateway, direct } = upstream.mibPerSecond;
     lines.push(
-      `s3 upstream (a second bucketgate): ${size(upstream.transferBytes)} PUT and GET, ${upstream.repeats} alternating rounds, median MiB/s`,
+      `${upstream.title}: ${size(upstream.transferBytes)} PUT and GET, ${upstream.repeats} alternating rounds, median MiB/s`,
       row(['', 'PUT', 'GET'], [24, 8, 8]),
       row(['direct to the upstream', direct.put.toFixed(0), direct.get.toFixed(0)], [24, 8, 8]),
       row(['through the gateway', gateway.put.toFixed(0), gateway.get.toFixed(0)], [24, 8, 8]),
-      row(['gateway / direct', x(verdict.upstream.put), x(verdict.upstream.get)], [24, 8, 8]),
-      '  1 KiB GETs, signed, through the gateway vs direct to the upstream (cpu: each side\'s own runtime process):',
+      row(['gateway / direct', x(verdict[section].put), x(verdict[section].get)], [24, 8, 8]),
     );
-    loadTable(upstream.latency, verdict.upstream.latency, 'direct');
+    if (upstream.latency) {
+      lines.push('  1 KiB GETs, signed, through the gateway vs direct to the upstream (cpu: each side\'s own runtime process):');
+      loadTable(upstream.latency, verdict[section].latency, 'direct');
+    } else lines.push('');
   }
   if (uploads?.baseline) lines.push(...uploadLines(options, uploads, verdict), '');
   for (const p of profile ?? []) {
