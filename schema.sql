@@ -13,10 +13,11 @@ CREATE TABLE IF NOT EXISTS buckets (
   cors         TEXT NOT NULL DEFAULT '[]',    -- JSON CorsRule[]
   labels       TEXT NOT NULL DEFAULT '{}',    -- JSON Record<string,string>
   cache_ttl    INTEGER NOT NULL DEFAULT 60,   -- seconds public objects may be edge-cached; 0 disables
-  limits       TEXT NOT NULL DEFAULT '{}',    -- JSON BucketLimits {maxObjectSize?, requestsPerMinute?} (adrs/0024)
   created_by   TEXT,                          -- 'admin' or the access key id that called CreateBucket
   created_at   TEXT NOT NULL,
-  updated_at   TEXT NOT NULL
+  updated_at   TEXT NOT NULL,
+  -- Last: migration 0007 added it with ALTER TABLE, which appends.
+  limits       TEXT NOT NULL DEFAULT '{}'     -- JSON BucketLimits {maxObjectSize?, requestsPerMinute?} (adrs/0024)
 );
 
 -- Static access keys. The secret is AES-GCM encrypted under a key derived (HKDF) from MASTER_KEY.

@@ -13,6 +13,7 @@ import { handleStsRequest, isStsRootCall } from './sts/handler';
 import { sessionTokenJwks } from './sts/jwks-route';
 import { openidConfiguration } from './sts/openid-configuration';
 import { newStsRequestId } from './sts/protocol';
+import { hashClientIp } from './sts/audit';
 import { credentialStore } from './sts/session-store';
 
 /**
@@ -34,7 +35,7 @@ interface FrontDoorEntry {
 
 /** What the S3 path is handed instead of importing sts/ or looking buckets up itself. */
 function s3Services(env: Env): S3Services {
-  return { credentials: credentialStore(env), findBucket: (name) => getBucket(env, name) };
+  return { credentials: credentialStore(env), findBucket: (name) => getBucket(env, name), clientHash: (ip, now) => hashClientIp(env, ip, now) };
 }
 
 const adminApp = new Hono<{ Bindings: Env }>().route('/admin/v1', adminRoutes());

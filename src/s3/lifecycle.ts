@@ -19,7 +19,6 @@ import { keyLimitFor, S3_OPERATIONS } from './operations';
 import { guardAgainstEdgeCompression } from './no-transform';
 import { enforceS3RateLimit, SlowDownError } from './rate-limit';
 import { errorResponse, s3ErrorFor, withRequestId } from './respond';
-import { hashClientIp } from '../sts/audit';
 
 /** What the composition root (src/app.ts) hands the S3 path: it never imports sts/ itself. */
 export interface S3Services {
@@ -27,6 +26,8 @@ export interface S3Services {
   credentials: CredentialStore;
   /** The registry's bucket record by name (its cache tiers included). */
   findBucket(name: string): Promise<BucketConfig | null>;
+  /** The salted hash the gateway keys anonymous clients by (never the address itself). */
+  clientHash(ip: string | null, now: Date): Promise<string | null>;
 }
 
 /**
@@ -60,7 +61,7 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
     info.principal = principalLabel(principal);
     if (body) body.stream = countBytes(body.stream, (n) => (info.bytesIn = (info.bytesIn ?? 0) + n)).stream;
     bucket = op.bucket !== undefined && op.action !== 'CreateBucket' ? await resolveBucket(services, op.bucket) : undefined;
-    if (env.S3_RATE_LIMITER) await enforceS3RateLimit(env, principal, bucket, () => hashClientIp(env, request.headers.get('cf-connecting-ip'), now));
+    if (env.S3_RATE_LIMITER) await enforceS3RateLimit(env, principal, bucket, () => services.clientHash(request.headers.get('cf-connecting-ip'), now));
 
     const operation = S3_OPERATIONS[op.action];
     if (bucket && operation.authorizedBy === 'lifecycle' && !authorize(principal, operation.iamAction, bucket, op.key)) {

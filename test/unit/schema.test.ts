@@ -17,6 +17,10 @@ function createStatements(sql: string): Map<string, string> {
     const normalized = statement.replace(/\s+/g, ' ').trim();
     const match = /^CREATE (?:TABLE|(?:UNIQUE )?INDEX) (?:IF NOT EXISTS )?(\w+)/i.exec(normalized);
     if (match) statements.set(match[1]!, normalized);
+    // SQLite appends an added column after the others: the table as migrations leave it.
+    const added = /^ALTER TABLE (\w+) ADD COLUMN (.+)$/i.exec(normalized);
+    const table = added && statements.get(added[1]!);
+    if (added && table) statements.set(added[1]!, table.replace(/ \)$/, `, ${added[2]} )`));
   }
   return statements;
 }
@@ -28,6 +32,11 @@ describe('schema.sql and migrations/', () => {
     expect(Object.keys(migrations).length).toBeGreaterThan(0);
     expect([...current.keys()].sort()).toEqual([...fromMigrations.keys()].sort());
     for (const [name, statement] of current) expect(fromMigrations.get(name), name).toBe(statement);
+  });
+
+  it('builds a table altered by a later migration with the added column last', () => {
+    const built = createStatements('CREATE TABLE t ( a TEXT );\nALTER TABLE t ADD COLUMN b TEXT NOT NULL DEFAULT \'{}\';');
+    expect(built.get('t')).toBe("CREATE TABLE t ( a TEXT, b TEXT NOT NULL DEFAULT '{}' )");
   });
 
   it('notices a column that differs', () => {

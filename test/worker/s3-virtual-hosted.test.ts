@@ -20,7 +20,9 @@ const app = createApp();
 async function gatewayFetch(request: Request): Promise<Response> {
   const ctx = createExecutionContext();
   const response = await app.fetch(request, { ...env, BASE_DOMAIN }, ctx);
-  await waitOnExecutionContext(ctx);
+  // Not awaited here: the request's after-hooks (its log line) run under waitUntil once the body
+  // has been read (src/hooks/request-hooks.ts), and the caller reads it only after this returns.
+  void waitOnExecutionContext(ctx);
   return response;
 }
 

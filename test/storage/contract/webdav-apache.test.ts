@@ -23,6 +23,7 @@ runBackendContract(
       'multipart-list-parts': 'ListParts is served by the S3 layer from the D1 ledger (src/registry/multipart.ts); the driver offers no native listParts',
       'multipart-list-uploads': 'ListMultipartUploads is served by the S3 layer from the D1 ledger; the driver offers no native listUploads',
       copy: 'no server-side copy offered (serverSideCopy none): the S3 layer streams GET→PUT (src/s3/copy-engine.ts); WebDAV COPY would not carry the S3 metadata semantics',
+      'copy-pinned': 'no server-side copy offered (serverSideCopy none), so there is none to pin',
       'upload-part-copy': 'no server-side part copy (serverSideCopy none): the S3 layer streams the range into UploadPart',
       'upstream-faults': 'the shared fault cases assume S3 answers (an S3 SlowDown code in a 503 body, one request per PUT); the webdav driver reads statuses only and makes parents with MKCOL first — its fault handling is tested in test/storage/webdav-faults.test.ts',
     },

@@ -30,6 +30,7 @@ runBackendContract(
       'multipart-list-parts': 'ListParts is served by the S3 layer from the D1 ledger; the driver offers no native listParts',
       'multipart-list-uploads': 'ListMultipartUploads is served by the S3 layer from the D1 ledger; the driver offers no native listUploads',
       copy: 'no server-side copy offered (serverSideCopy none): the S3 layer streams GET→PUT',
+      'copy-pinned': 'no server-side copy offered (serverSideCopy none), so there is none to pin',
       'upload-part-copy': 'no server-side part copy (serverSideCopy none): the S3 layer streams the range into UploadPart',
       'upstream-faults': 'the shared fault cases assume S3 answers; the webdav driver\'s fault handling is tested in test/storage/webdav-faults.test.ts',
     },
