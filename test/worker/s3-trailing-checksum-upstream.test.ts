@@ -59,28 +59,34 @@ describe('trailing checksums on an s3 upstream (a second bucketgate)', () => {
   let credentials: Credentials;
 
   /** HEAD of the object's upstream key, asked directly of the upstream with its checksum. */
-  async function headUpstream(key: string): Promise<Response> {
+  async function headUpstream(key: string, on = bucket): Promise<Response> {
     const u = upstream();
     const client = new AwsClient({ accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey, service: 's3', region: u.region });
-    return client.fetch(`${u.endpoint}/${u.bucket}/${bucket}/${key}`, { method: 'HEAD', headers: { 'x-amz-checksum-mode': 'ENABLED' } });
+    return client.fetch(`${u.endpoint}/${u.bucket}/${on}/${key}`, { method: 'HEAD', headers: { 'x-amz-checksum-mode': 'ENABLED' } });
   }
 
-  beforeAll(async () => {
+  /** A bucket on a fresh connection to the upstream gateway, with the connection's extra settings. */
+  async function bucketOnUpstream(label: string, settings: Record<string, unknown> = {}): Promise<string> {
     const u = upstream();
-    const suffix = crypto.randomUUID().slice(0, 8);
+    const name = `${label}-${crypto.randomUUID().slice(0, 8)}`;
     const connection = await admin('POST', '/connections', {
       kind: 's3',
-      name: `trailers-${suffix}`,
+      name,
       endpoint: u.endpoint,
       region: u.region,
       addressing: 'path',
       probeBucket: u.bucket,
       auth: { mode: 'static', accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey },
+      ...settings,
     });
     expect(connection.status, connection.text).toBe(201);
-    bucket = `trailers-${suffix}`;
-    const created = await admin('POST', '/buckets', { name: bucket, backend: { type: 's3', connection: connection.json.id, bucket: u.bucket, prefix: `${bucket}/` } });
+    const created = await admin('POST', '/buckets', { name, backend: { type: 's3', connection: connection.json.id, bucket: u.bucket, prefix: `${name}/` } });
     expect(created.status, created.text).toBe(201);
+    return name;
+  }
+
+  beforeAll(async () => {
+    bucket = await bucketOnUpstream('trailers');
     credentials = await createAccessKey([{ effect: 'allow', actions: ['s3:*'], resources: [bucket, `${bucket}/*`] }]);
   });
 
@@ -108,5 +114,18 @@ describe('trailing checksums on an s3 upstream (a second bucketgate)', () => {
     expect(await errorCode(put)).toBe('BadDigest');
     expect((await headUpstream('wrong-trailer')).status).toBe(404);
     expect((await signedFetch(credentials, 'HEAD', `/${bucket}/wrong-trailer`)).status).toBe(404);
+  });
+
+  it('with trailingChecksums false on the connection, sends the body plain: the gateway alone keeps the checksum', async () => {
+    const plain = await bucketOnUpstream('plain', { trailingChecksums: false });
+    const keys = await createAccessKey([{ effect: 'allow', actions: ['s3:*'], resources: [plain, `${plain}/*`] }]);
+    const checksum = await crc32(payload);
+    const put = await putWithTrailer(keys, `/${plain}/k`, checksum);
+    expect(put.status).toBe(200);
+    const direct = await headUpstream('k', plain);
+    expect(direct.status).toBe(200);
+    expect(direct.headers.get('x-amz-checksum-crc32')).toBeNull();
+    const viaGateway = await signedFetch(keys, 'HEAD', `/${plain}/k`, { headers: { 'x-amz-checksum-mode': 'ENABLED' } });
+    expect(viaGateway.headers.get('x-amz-checksum-crc32')).toBe(checksum);
   });
 });
