@@ -6,7 +6,7 @@
 
 import type { ChecksumAlgorithm } from '../core/checksum-names';
 
-/** Digest length in bytes, to validate a client-supplied base64 value before trusting it. */
+/** Digest lengths, to validate a client-supplied base64 value before trusting it (kept in core/ for the storage layer too). */
 export { CHECKSUM_BYTES } from '../core/checksum-names';
 
 export interface Hasher {
