@@ -6,15 +6,8 @@
 
 import type { ChecksumAlgorithm } from '../core/checksum-names';
 
-/** Digest length in bytes, to validate a client-supplied base64 value before trusting it. */
-export const CHECKSUM_BYTES: Record<ChecksumAlgorithm | 'md5', number> = {
-  crc32: 4,
-  crc32c: 4,
-  crc64nvme: 8,
-  sha1: 20,
-  sha256: 32,
-  md5: 16,
-};
+/** Digest lengths, to validate a client-supplied base64 value before trusting it (kept in core/ for the storage layer too). */
+export { CHECKSUM_BYTES } from '../core/checksum-names';
 
 export interface Hasher {
   update(bytes: Uint8Array): Promise<void>;

@@ -16,6 +16,8 @@ export interface RequestBody {
   failure(): S3Error | undefined;
   /** Checksums verified over the payload, base64 as S3 prints them; complete once `stream` has ended. */
   checksums(): Partial<Record<ChecksumAlgorithm, string>>;
+  /** The algorithm of a checksum sent as an aws-chunked trailer: known now, its value in `checksums()` at the end. */
+  trailer?: ChecksumAlgorithm;
 }
 
 /** The outcome of `identify`: who is calling and the payload they sent (null for bodiless requests). */

@@ -104,6 +104,7 @@ export function requestBody(request: Request, mode: PayloadMode): RequestBody {
     length,
     failure: () => failure.error,
     checksums: () => ({ ...computed }),
+    ...(claims.trailer ? { trailer: claims.trailer } : {}),
   };
 }
 

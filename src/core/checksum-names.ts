@@ -6,3 +6,13 @@ export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ['crc32', 'crc3
 export function isChecksumAlgorithm(name: string): name is ChecksumAlgorithm {
   return (CHECKSUM_ALGORITHMS as readonly string[]).includes(name);
 }
+
+/** Digest sizes in bytes (MD5 included: Content-MD5 is checked by the same machinery). */
+export const CHECKSUM_BYTES: Record<ChecksumAlgorithm | 'md5', number> = {
+  crc32: 4,
+  crc32c: 4,
+  crc64nvme: 8,
+  sha1: 20,
+  sha256: 32,
+  md5: 16,
+};

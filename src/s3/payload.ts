@@ -1,7 +1,7 @@
 import type { S3Context } from './context';
 import { S3Error } from '../core/s3-error';
 import { S3_MAX_UPLOAD_BYTES } from '../registry/schemas';
-import type { Capabilities } from '../storage/backend';
+import type { Capabilities, TrailingChecksum } from '../storage/backend';
 import { assertUploadFits } from './limits';
 
 /** S3's largest single PUT, and its largest part. */
@@ -48,6 +48,17 @@ export async function writeFromBody<T>(c: S3Context, write: () => Promise<T>): P
   const failure = c.body?.failure();
   if (failure) throw failure;
   return result;
+}
+
+/**
+ * The payload's trailing checksum for the backend: the algorithm the client declared in
+ * x-amz-trailer, the value the gateway verified once the body has ended (adrs/0017).
+ */
+export function trailingChecksum(c: S3Context): TrailingChecksum | undefined {
+  const body = c.body;
+  const algorithm = body?.trailer;
+  if (!body || !algorithm) return undefined;
+  return { algorithm, value: () => body.checksums()[algorithm] };
 }
 
 /** Echoes the x-amz-checksum-* values verified over the payload, as S3 does on PUT and UploadPart. */

@@ -14,6 +14,18 @@ export interface ObjectMetadata {
   checksums?: Partial<Record<ChecksumAlgorithm, string>>;
 }
 
+/**
+ * A checksum the client sends after the body (an aws-chunked trailer): its algorithm is known
+ * before the body, its value only after. A backend that can pass it on does so (the s3 driver
+ * re-frames the upload as aws-chunked with the same trailer); the others ignore it, and the S3
+ * layer keeps the value itself (src/s3/object-checksums.ts).
+ */
+export interface TrailingChecksum {
+  algorithm: ChecksumAlgorithm;
+  /** The base64 value the gateway verified; complete once the body stream has ended. */
+  value(): string | undefined;
+}
+
 export interface ObjectInfo {
   /** Key as the client sees it (backend prefixes already removed). */
   key: string;
@@ -108,8 +120,11 @@ export interface Backend {
   readonly maxKeyBytes: number;
   head(key: string): Promise<ObjectInfo | null>;
   get(key: string, options?: { range?: ByteRange }): Promise<ObjectBody | null>;
-  /** `body` yields exactly `length` bytes, or errors (then nothing may be left written). */
-  put(key: string, body: ReadableStream<Uint8Array>, length: number, metadata: ObjectMetadata, conditions?: WriteConditions): Promise<ObjectInfo>;
+  /**
+   * `body` yields exactly `length` bytes, or errors (then nothing may be left written).
+   * `trailing`: the body's verified checksum, known once it has ended; may be ignored.
+   */
+  put(key: string, body: ReadableStream<Uint8Array>, length: number, metadata: ObjectMetadata, conditions?: WriteConditions, trailing?: TrailingChecksum): Promise<ObjectInfo>;
   delete(keys: string[]): Promise<void>;
   list(query: ListQuery): Promise<ListPage>;
   createMultipart(key: string, metadata: ObjectMetadata): Promise<string>;

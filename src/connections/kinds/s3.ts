@@ -56,6 +56,11 @@ export const S3ConnectionSettings = z.strictObject({
    * passed to a store that might ignore them (adrs/0017).
    */
   conditionalWrites: z.boolean().optional(),
+  /**
+   * The upstream takes aws-chunked uploads with a trailing checksum (AWS S3, R2, MinIO, bucketgate
+   * do). On unless set false: a client's trailing checksum is then stored upstream too (adrs/0017).
+   */
+  trailingChecksums: z.boolean().optional(),
 });
 type S3ConnectionSettings = z.infer<typeof S3ConnectionSettings>;
 
@@ -77,7 +82,7 @@ const StaticKeyPair = z.object({ accessKeyId: z.string(), secretAccessKey: z.str
 type StaticKeyPair = z.infer<typeof StaticKeyPair>;
 type S3Live = LiveConnectionOf<S3Connection, StaticKeyPair>;
 
-const SETTING_KEYS = ['endpoint', 'region', 'addressing', 'probeBucket', 'conditionalWrites'] as const;
+const SETTING_KEYS = ['endpoint', 'region', 'addressing', 'probeBucket', 'conditionalWrites', 'trailingChecksums'] as const;
 
 /** Resolved upstream credentials; `null`: send requests unsigned. */
 type Credentials = (UpstreamCredentials & { expiresAt?: Date }) | null;
@@ -138,6 +143,7 @@ function driverConfig(connection: S3Connection, credentials: Credentials, locati
     prefix: location.prefix,
     pathStyle: connection.settings.addressing === 'path',
     conditionalWrites: connection.settings.conditionalWrites ?? false,
+    trailingChecksums: connection.settings.trailingChecksums ?? true,
     credentials: credentials && {
       accessKeyId: credentials.accessKeyId,
       secretAccessKey: credentials.secretAccessKey,
@@ -156,6 +162,7 @@ export const s3Kind: ConnectionKind<S3Connection, StaticKeyPair, S3Location, S3A
     addressing: S3ConnectionSettings.shape.addressing.default('path'),
     probeBucket: S3ConnectionSettings.shape.probeBucket,
     conditionalWrites: S3ConnectionSettings.shape.conditionalWrites,
+    trailingChecksums: S3ConnectionSettings.shape.trailingChecksums,
     auth: S3AuthInput,
   }),
   patchFields: {
@@ -164,6 +171,7 @@ export const s3Kind: ConnectionKind<S3Connection, StaticKeyPair, S3Location, S3A
     addressing: S3ConnectionSettings.shape.addressing.optional(),
     probeBucket: S3ConnectionSettings.shape.probeBucket.nullable(),
     conditionalWrites: S3ConnectionSettings.shape.conditionalWrites,
+    trailingChecksums: S3ConnectionSettings.shape.trailingChecksums,
   },
   authInput: S3AuthInput,
   record: S3Connection,

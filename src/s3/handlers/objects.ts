@@ -6,7 +6,7 @@ import { assertConditionalWriteSupported } from '../../storage/emulate/condition
 import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
 import { isS3Error, S3Error } from '../../core/s3-error';
 import { metadataFromRequest, objectHeaders, responseOverrides, validatorHeaders } from '../object-headers';
-import { checksumHeaders, requestPayload, writeFromBody } from '../payload';
+import { checksumHeaders, requestPayload, trailingChecksum, writeFromBody } from '../payload';
 import { parseRangeHeader } from '../range';
 import { resolveRange } from '../../storage/emulate/range';
 import { keepLateChecksums, storedChecksumHeaders } from '../object-checksums';
@@ -112,7 +112,8 @@ export const putObject: S3Handler = async (c) => {
   const conditions = writeConditionsFrom(headers);
   assertConditionalWriteSupported(backend.capabilities, 'put', conditions);
   const payload = requestPayload(c);
-  const info = await writeFromBody(c, () => conditionalPut(backend, key, conditions, (b) => b.put(key, payload.stream, payload.length, metadata, conditions)));
+  const trailing = trailingChecksum(c);
+  const info = await writeFromBody(c, () => conditionalPut(backend, key, conditions, (b) => b.put(key, payload.stream, payload.length, metadata, conditions, trailing)));
   await keepLateChecksums(c, info);
   return new Response(null, { status: 200, headers: checksumHeaders(c, new Headers({ etag: `"${info.etag}"` })) });
 };

@@ -1,5 +1,5 @@
 import type { AllowList } from '../endpoint-guard';
-import type { Backend, Capabilities, CopySourceRef, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from '../backend';
+import type { Backend, Capabilities, CopySourceRef, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, TrailingChecksum, WriteConditions } from '../backend';
 import { type Upstream, UpstreamClient } from './client';
 import type { S3DriverConfig } from './config';
 import { listObjects } from './listing';
@@ -22,10 +22,12 @@ export class S3Backend implements Backend {
   /** S3 counts the upstream key prefix in its own 1024-byte key limit. */
   readonly maxKeyBytes: number;
   readonly storeIdentity: string;
+  private readonly trailingChecksums: boolean;
 
   constructor(config: S3DriverConfig, allowList: AllowList) {
     this.up = { client: new UpstreamClient(config, allowList), prefix: config.prefix };
     this.bucket = config.bucket;
+    this.trailingChecksums = config.trailingChecksums ?? true;
     // A copy stays inside the upstream only if this backend's credentials reach the other's bytes:
     // the same endpoint (as addressed and signed) and the same key pair. Federated credentials
     // are minted per virtual bucket, so two such buckets stream their copies (adrs/0017).
@@ -56,8 +58,8 @@ export class S3Backend implements Backend {
     return getObject(this.up, key, options.range);
   }
 
-  put(key: string, body: ReadableStream<Uint8Array>, length: number, metadata: ObjectMetadata, conditions?: WriteConditions): Promise<ObjectInfo> {
-    return putObject(this.up, key, body, length, metadata, conditions);
+  put(key: string, body: ReadableStream<Uint8Array>, length: number, metadata: ObjectMetadata, conditions?: WriteConditions, trailing?: TrailingChecksum): Promise<ObjectInfo> {
+    return putObject(this.up, key, body, length, metadata, conditions, this.trailingChecksums ? trailing : undefined);
   }
 
   delete(keys: string[]): Promise<void> {

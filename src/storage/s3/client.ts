@@ -6,6 +6,8 @@ import { type AllowList, checkEndpoint } from '../endpoint-guard';
 import { DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, DEFAULT_TIMEOUT_MS, type S3DriverConfig } from './config';
 import { type FailureContext, translateUpstreamFailure, type UpstreamFailure } from './errors';
 import { exchange, withRetries } from '../upstream-http';
+import type { TrailingChecksum } from '../backend';
+import { awsChunkedEncode, awsChunkedLength } from './aws-chunked-encode';
 
 /** One request to the upstream, in the driver's terms. */
 export interface UpstreamCall {
@@ -16,6 +18,11 @@ export interface UpstreamCall {
   headers?: Record<string, string>;
   /** A client's body of known length (PutObject, UploadPart): streamed once, so never retried. */
   stream?: { body: ReadableStream<Uint8Array>; length: number };
+  /**
+   * The stream's checksum, known at its end: the body goes as aws-chunked with it as a trailer
+   * (STREAMING-UNSIGNED-PAYLOAD-TRAILER), so the upstream stores and checks it.
+   */
+  trailing?: TrailingChecksum;
   /** A small body the driver built (XML): such calls may be retried. */
   text?: string;
   /** Safe to send again after a 5xx or a connection failure (GET, HEAD, list, delete, abort, copy). */
@@ -143,23 +150,37 @@ export class UpstreamClient {
   }
 
   private async attempt(url: URL, call: UpstreamCall): Promise<Response | UpstreamFailure> {
+    const headers = forwardableHeaders(call.headers);
+    let stream = call.stream;
+    let contentSha256 = 'UNSIGNED-PAYLOAD';
+    if (stream && call.trailing) {
+      const { algorithm } = call.trailing;
+      // The stored Content-Encoding stays what it was: S3 removes aws-chunked from the list.
+      headers.set('content-encoding', ['aws-chunked', headers.get('content-encoding')].filter(Boolean).join(','));
+      headers.set('x-amz-decoded-content-length', String(stream.length));
+      headers.set('x-amz-trailer', `x-amz-checksum-${algorithm}`);
+      contentSha256 = 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
+      stream = { body: awsChunkedEncode(stream.body, stream.length, call.trailing), length: awsChunkedLength(stream.length, algorithm) };
+    }
     const outcome = await exchange({
       method: call.method,
       url,
-      headers: forwardableHeaders(call.headers),
-      ...(call.stream ? { stream: call.stream } : {}),
+      headers,
+      ...(stream ? { stream } : {}),
       ...(call.text !== undefined ? { text: call.text } : {}),
       timeoutMs: this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      sign: (u, method, headers) => this.sign(u, method, headers),
+      sign: (u, method, h) => this.sign(u, method, h, contentSha256),
     });
     if (!(outcome instanceof Response)) return outcome;
     return outcome.status >= 200 && outcome.status < 300 ? outcome : this.failure(outcome);
   }
 
-  private async sign(url: URL, method: string, headers: Headers): Promise<{ url: string; headers: Headers }> {
+  private async sign(url: URL, method: string, headers: Headers, contentSha256: string): Promise<{ url: string; headers: Headers }> {
+    // Signed without the body (UNSIGNED-PAYLOAD, or its aws-chunked-with-trailer form): the
+    // signature never depends on it. An anonymous aws-chunked upload still has to say so.
+    if (contentSha256 !== 'UNSIGNED-PAYLOAD') headers.set('x-amz-content-sha256', contentSha256);
     if (!this.signer) return { url: url.href, headers };
-    // Signed without the body: the payload is UNSIGNED-PAYLOAD, so the signature never depends on it.
-    headers.set('x-amz-content-sha256', 'UNSIGNED-PAYLOAD');
+    headers.set('x-amz-content-sha256', contentSha256);
     const signed = await this.signer.sign(url.href, { method, headers });
     return { url: signed.url, headers: signed.headers };
   }

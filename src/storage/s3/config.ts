@@ -21,6 +21,13 @@ export interface S3DriverConfig {
   credentials: UpstreamCredentials | null;
   /** The upstream applies If-Match / If-None-Match on PutObject atomically (AWS S3 does; s3rver does not). */
   conditionalWrites?: boolean;
+  /**
+   * The upstream takes aws-chunked uploads with a trailing checksum (STREAMING-UNSIGNED-PAYLOAD-TRAILER:
+   * AWS S3, R2, MinIO, bucketgate do; s3rver does not). When true (the default) a client's trailing
+   * checksum is passed on as a trailer and stored upstream; when false the body is sent plain and
+   * only the gateway keeps the checksum (adrs/0017).
+   */
+  trailingChecksums?: boolean;
   /** Per-call bound (ms) from the moment the request is fully sent until the response headers arrive. */
   timeoutMs?: number;
   /** Extra attempts for idempotent calls that failed with a 5xx or a connection error. */

@@ -19,6 +19,8 @@ export const S3UpstreamConfig = z.object({
   pathStyle: z.boolean().default(true),
   /** The upstream applies If-Match / If-None-Match on PutObject atomically (AWS S3 does; s3rver does not). */
   conditionalWrites: z.boolean().default(false),
+  /** The upstream takes aws-chunked uploads with a trailing checksum (see S3DriverConfig). */
+  trailingChecksums: z.boolean().default(true),
   timeoutMs: z.number().int().positive().optional(),
   retries: z.number().int().min(0).max(10).optional(),
   retryBaseMs: z.number().int().positive().optional(),

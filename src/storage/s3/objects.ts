@@ -1,5 +1,5 @@
 import { isStorageError, StorageError } from '../errors';
-import type { ByteRange, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from '../backend';
+import type { ByteRange, ObjectBody, ObjectInfo, ObjectMetadata, TrailingChecksum, WriteConditions } from '../backend';
 import { buildXml } from '../../s3/xml';
 import type { Upstream } from './client';
 import { translateUpstreamFailure } from './errors';
@@ -81,6 +81,7 @@ export async function putObject(
   length: number,
   metadata: ObjectMetadata,
   conditions: WriteConditions | undefined,
+  trailing?: TrailingChecksum,
 ): Promise<ObjectInfo> {
   const headers = metadataHeaders(metadata);
   if (conditions?.ifMatch !== undefined) headers['if-match'] = quoted(conditions.ifMatch);
@@ -91,6 +92,7 @@ export async function putObject(
     key: up.prefix + key,
     headers,
     stream: { body, length },
+    ...(trailing ? { trailing } : {}),
     idempotent: false,
     context: { subject: 'object', ...(condition ? { condition } : {}) },
   });
