@@ -1,4 +1,4 @@
-import { StorageError } from './errors';
+import { StorageError, type StorageErrorKind } from './errors';
 
 /**
  * The transport every network driver (s3, azure) shares: one HTTP exchange with a bound on the
@@ -23,6 +23,25 @@ export interface UpstreamExchange {
 
 /** A failure before any response: the driver maps these, and any status, to StorageErrors. */
 export type TransportFailure = { kind: 'timeout' } | { kind: 'unreachable' };
+
+/**
+ * What every network driver's failures without a usable answer mean in storage terms: no answer in
+ * time, no connection, an answer the gateway will not follow or use (a redirect, a refused endpoint:
+ * the operator's configuration), or one it cannot read.
+ */
+export function failureBeforeAnswer(kind: 'timeout' | 'unreachable' | 'redirect' | 'endpoint-refused' | 'malformed-response'): StorageErrorKind {
+  switch (kind) {
+    case 'timeout':
+      return 'timeout';
+    case 'unreachable':
+      return 'unavailable';
+    case 'redirect':
+    case 'endpoint-refused':
+      return 'misconfigured';
+    case 'malformed-response':
+      return 'internal';
+  }
+}
 
 class UpstreamTimeout extends Error {}
 

@@ -1,6 +1,7 @@
 import { log } from '../../core/log';
 import type { EndpointRefusal } from '../endpoint-guard';
 import { StorageError, type StorageErrorKind } from '../errors';
+import { failureBeforeAnswer } from '../upstream-http';
 
 /** What went wrong talking to the Blob service, reduced to facts that name nothing upstream-specific. */
 export type AzureFailure =
@@ -88,19 +89,7 @@ export function translateAzureFailure(failure: AzureFailure, context: AzureCallC
 }
 
 function storageKind(failure: AzureFailure, context: AzureCallContext): StorageErrorKind {
-  switch (failure.kind) {
-    case 'timeout':
-      return 'timeout';
-    case 'unreachable':
-      return 'unavailable';
-    case 'redirect':
-    case 'endpoint-refused':
-      return 'misconfigured';
-    case 'malformed-response':
-      return 'internal';
-    case 'response':
-      break;
-  }
+  if (failure.kind !== 'response') return failureBeforeAnswer(failure.kind);
   const { status, code } = failure;
   if (code !== undefined && AUTH_CODES.has(code)) return 'auth-failed';
   if (code !== undefined && OPERATOR_CODES.has(code)) return 'misconfigured';

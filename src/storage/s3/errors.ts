@@ -1,6 +1,7 @@
 import { log } from '../../core/log';
 import { StorageError, type StorageErrorKind } from '../errors';
 import type { EndpointRefusal } from '../endpoint-guard';
+import { failureBeforeAnswer } from '../upstream-http';
 
 /** What went wrong talking to the upstream, reduced to facts that name nothing upstream-specific. */
 export type UpstreamFailure =
@@ -76,19 +77,7 @@ export function translateUpstreamFailure(failure: UpstreamFailure, context: Fail
 }
 
 function storageKind(failure: UpstreamFailure, context: FailureContext): StorageErrorKind {
-  switch (failure.kind) {
-    case 'timeout':
-      return 'timeout';
-    case 'unreachable':
-      return 'unavailable';
-    case 'redirect':
-    case 'endpoint-refused':
-      return 'misconfigured';
-    case 'malformed-response':
-      return 'internal';
-    case 'response':
-      break;
-  }
+  if (failure.kind !== 'response') return failureBeforeAnswer(failure.kind);
   const { status, code } = failure;
   if (code !== undefined && OPERATOR_CODES.has(code)) return 'misconfigured';
   if (code === 'NoSuchKey' && context.subject === 'upload') return 'no-such-upload';

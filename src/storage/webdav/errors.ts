@@ -1,6 +1,7 @@
 import { log } from '../../core/log';
 import { StorageError, type StorageErrorKind } from '../errors';
 import type { EndpointRefusal } from '../endpoint-guard';
+import { failureBeforeAnswer } from '../upstream-http';
 
 /** What went wrong talking to the WebDAV server, reduced to facts that name nothing server-specific. */
 export type WebDavFailure =
@@ -40,19 +41,7 @@ export function translateWebDavFailure(failure: WebDavFailure, context: WebDavCo
 }
 
 function storageKind(failure: WebDavFailure, context: WebDavContext): StorageErrorKind {
-  switch (failure.kind) {
-    case 'timeout':
-      return 'timeout';
-    case 'unreachable':
-      return 'unavailable';
-    case 'redirect':
-    case 'endpoint-refused':
-      return 'misconfigured';
-    case 'malformed-response':
-      return 'internal';
-    case 'response':
-      break;
-  }
+  if (failure.kind !== 'response') return failureBeforeAnswer(failure.kind);
   const kinds: Record<number, StorageErrorKind> = {
     401: 'auth-failed',
     403: 'auth-failed',
