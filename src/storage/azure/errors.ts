@@ -49,11 +49,11 @@ const KIND_OF_CODE: Record<string, StorageErrorKind> = {
   CannotVerifyCopySource: 'not-found',
 };
 
-/** Codes that describe the gateway's configuration or credentials, never the client's request. */
-const OPERATOR_CODES = new Set<string>([
-  'ContainerNotFound',
-  'ContainerBeingDeleted',
-  'ContainerDisabled',
+/** Codes that name the container as the fault: missing, being deleted, disabled. */
+export const CONTAINER_CODES = new Set(['ContainerNotFound', 'ContainerBeingDeleted', 'ContainerDisabled']);
+
+/** Codes that say the account or its authorization is unusable as configured (the operator's to fix). */
+export const CREDENTIAL_CODES = new Set([
   'AuthenticationFailed',
   'AuthorizationFailure',
   'AuthorizationPermissionMismatch',
@@ -64,6 +64,12 @@ const OPERATOR_CODES = new Set<string>([
   'InvalidAuthenticationInfo',
   'NoAuthenticationInformation',
   'AccountIsDisabled',
+]);
+
+/** Codes that describe the gateway's configuration or credentials, never the client's request. */
+const OPERATOR_CODES = new Set<string>([
+  ...CONTAINER_CODES,
+  ...CREDENTIAL_CODES,
   'InsufficientAccountPermissions',
   'InvalidHeaderValue',
   'UnsupportedHeader',

@@ -3,23 +3,10 @@ import type { ProbeOutcome } from '../driver-types';
 import { isStorageError } from '../errors';
 import { AzureClient } from './client';
 import type { AzureDriverConfig } from './config';
-import type { AzureFailure } from './errors';
+import { type AzureFailure, CONTAINER_CODES, CREDENTIAL_CODES } from './errors';
 
 /** Probes are interactive (an admin waits): a short bound, whatever the bucket's own timeout. */
 const PROBE_TIMEOUT_MS = 10_000;
-const AUTH_CODES = new Set([
-  'AuthenticationFailed',
-  'AuthorizationFailure',
-  'AuthorizationPermissionMismatch',
-  'AuthorizationResourceTypeMismatch',
-  'AuthorizationServiceMismatch',
-  'AuthorizationSourceIPMismatch',
-  'AuthorizationProtocolMismatch',
-  'InvalidAuthenticationInfo',
-  'NoAuthenticationInformation',
-  'AccountIsDisabled',
-]);
-const CONTAINER_CODES = new Set(['ContainerNotFound', 'ContainerBeingDeleted', 'ContainerDisabled']);
 
 /**
  * Validate-before-save (adrs/0019): List Blobs with maxresults=1 under the prefix, then Get
@@ -67,7 +54,7 @@ function describe(call: string, failure: AzureFailure): ProbeOutcome {
       return { ok: false, field: 'endpoint', reason: `${call}: the upstream's answer is not Azure Blob storage` };
     case 'response': {
       const what = `${call}: the upstream answered ${failure.status}${failure.code ? ` ${failure.code}` : ''}`;
-      if ((failure.code && AUTH_CODES.has(failure.code)) || failure.status === 401 || failure.status === 403) return { ok: false, field: 'auth', reason: what };
+      if ((failure.code && CREDENTIAL_CODES.has(failure.code)) || failure.status === 401 || failure.status === 403) return { ok: false, field: 'auth', reason: what };
       if ((failure.code && CONTAINER_CODES.has(failure.code)) || failure.status === 404) return { ok: false, field: 'bucket', reason: what };
       return { ok: false, field: 'endpoint', reason: what };
     }
