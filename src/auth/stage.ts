@@ -1,4 +1,5 @@
 import { releaseBody } from '../core/release-body';
+import { chunkReader } from '../core/chunk-reader';
 
 /**
  * One step of the payload pipeline: sees every piece in order, may emit pieces, and has the last
@@ -16,7 +17,7 @@ export interface Stage {
  * the client goes away. Cancelling the result cancels `source`; a failing stage releases it.
  */
 export function pullThrough(source: ReadableStream<Uint8Array>, stage: Stage): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
+  const reader = chunkReader(source);
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {

@@ -15,16 +15,22 @@
 export const DRAIN_LIMIT_BYTES = 100 * 1024 * 1024;
 
 /** Releases the rest of a body through the reader that was reading it (by the rule above); never throws. */
-export async function releaseBody(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+export async function releaseBody(reader: BodyReader): Promise<void> {
   try {
     for (let taken = 0; taken <= DRAIN_LIMIT_BYTES; ) {
       const { done, value } = await reader.read();
       if (done) return;
-      taken += value.byteLength;
+      taken += value?.byteLength ?? 0;
     }
   } catch {
     // A body that fails while being read out (the client went away, a failed check) has nothing left to release.
   } finally {
     reader.releaseLock();
   }
+}
+
+/** A default reader or a ChunkReader (chunk-reader.ts). */
+interface BodyReader {
+  read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  releaseLock(): void;
 }

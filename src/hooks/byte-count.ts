@@ -1,3 +1,5 @@
+import { chunkReader, type ChunkReader } from '../core/chunk-reader';
+
 /**
  * Counts the bytes a body actually streamed, without buffering it: a pull-driven wrapper that
  * reads its source only when its own consumer asks (so an unread body stays unread, ADR 0012) and
@@ -17,11 +19,11 @@ export function countBytes(source: ReadableStream<Uint8Array>, onChunk?: (bytes:
   let total = 0;
   let finish!: (bytes: number) => void;
   const ended = new Promise<number>((resolve) => (finish = resolve));
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let reader: ChunkReader | undefined;
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        reader ??= source.getReader();
+        reader ??= chunkReader(source);
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
           chunk = await reader.read();

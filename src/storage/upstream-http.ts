@@ -1,4 +1,5 @@
 import { StorageError, type StorageErrorKind } from './errors';
+import { chunkReader } from '../core/chunk-reader';
 
 /**
  * The transport every network driver (s3, azure) shares: one HTTP exchange with a bound on the
@@ -56,7 +57,7 @@ async function pump(
   destination: WritableStream<Uint8Array>,
   signal: AbortSignal,
 ): Promise<{ failed?: 'source' | 'destination'; error?: unknown }> {
-  const reader = source.getReader();
+  const reader = chunkReader(source);
   const writer = destination.getWriter();
   const stop = () => {
     reader.cancel().catch(() => {});

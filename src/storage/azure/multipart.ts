@@ -151,6 +151,7 @@ export async function uploadPart(
     const size = Math.min(maxBlockBytes, length - index * maxBlockBytes);
     await putBlock(up, key, { kind: 'D', upload, part: partNumber, nonce, index }, { stream: slicer ? slicer.next(size) : hashed.stream, length: size });
   }
+  await slicer?.finish();
   const md5 = count === 0 ? 'd41d8cd98f00b204e9800998ecf8427e' : await hashed.md5;
   await putBlock(up, key, { kind: 'S', upload, part: partNumber, nonce, count, md5: fromHex(md5) }, null);
   return { etag: md5 };

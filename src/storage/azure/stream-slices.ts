@@ -1,14 +1,16 @@
+import { chunkReader, type ChunkReader } from '../../core/chunk-reader';
+
 /**
  * Cuts one stream into consecutive sub-streams of given lengths (a part larger than Azure's block
  * limit becomes several blocks), holding at most one chunk: nothing is buffered beyond what the
  * source hands over. Take the slices in order, each read to its end before the next.
  */
 export class StreamSlicer {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly reader: ChunkReader;
   private leftover: Uint8Array | null = null;
 
   constructor(source: ReadableStream<Uint8Array>) {
-    this.reader = source.getReader();
+    this.reader = chunkReader(source);
   }
 
   next(length: number): ReadableStream<Uint8Array> {
@@ -39,5 +41,14 @@ export class StreamSlicer {
       },
       cancel: (reason) => this.reader.cancel(reason),
     });
+  }
+
+  /**
+   * Reads the source past its last slice, so a stage before the slicer (the part's MD5) sees the
+   * end; a source longer than its slices is an error.
+   */
+  async finish(): Promise<void> {
+    const read = this.leftover?.byteLength ? { done: false } : await this.reader.read();
+    if (!read.done) throw new Error('the body is longer than its declared length');
   }
 }

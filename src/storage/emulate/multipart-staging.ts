@@ -2,6 +2,7 @@ import type { CompletedPart, ObjectInfo, ObjectMetadata } from '../backend';
 import { StorageError } from '../errors';
 import { randomBase32 } from '../../core/ids';
 import { md5WhileStreaming } from '../../core/md5-stream';
+import { chunkReader, type ChunkReader } from '../../core/chunk-reader';
 
 /**
  * Multipart uploads for a store that has none (adrs/0022), backend-neutral: all it needs is a
@@ -179,7 +180,7 @@ export class StagedPartBytes implements PartStore {
   async assemble(_uploadId: string, key: string, parts: StagedPart[], total: number, etag: string, metadata: ObjectMetadata): Promise<ObjectInfo> {
     const staging = this.staging;
     let index = 0;
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let reader: ChunkReader | undefined;
     // Pull-based: the next part is opened only when the previous one is read to its end.
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
@@ -189,7 +190,7 @@ export class StagedPartBytes implements PartStore {
             if (!part) return controller.close();
             const stream = await staging.read(part.record);
             if (!stream) return controller.error(new StorageError('invalid-part'));
-            reader = stream.getReader();
+            reader = chunkReader(stream);
           }
           const chunk = await reader.read();
           if (!chunk.done) return controller.enqueue(chunk.value);

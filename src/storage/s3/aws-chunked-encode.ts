@@ -1,5 +1,6 @@
 import { CHECKSUM_BYTES, type ChecksumAlgorithm } from '../../core/checksum-names';
 import type { TrailingChecksum } from '../backend';
+import { chunkReader } from '../../core/chunk-reader';
 
 export type { TrailingChecksum };
 
@@ -57,7 +58,7 @@ export function awsChunkedEncode(
   trailer: TrailingChecksum,
   chunkBytes = UPSTREAM_CHUNK_BYTES,
 ): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
+  const reader = chunkReader(body);
   let sent = 0;
   /** Bytes still owed to the chunk whose header was sent; 0 between chunks. */
   let inChunk = 0;

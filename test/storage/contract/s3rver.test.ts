@@ -28,7 +28,12 @@ runBackendContract(
     },
   },
   {
-    skips: {},
+    skips: {
+      // Not a deviation (it.fails): whether s3rver truncates depends on how many bytes reached it before
+      // the cut, which varies with load, so the case would pass or fail by timing.
+      'put-fails-midway':
+        's3rver writes the object file in place as bytes arrive (stores/filesystem.js putContent): a cut-off PUT truncates the old object whenever any of its bytes arrived first; S3 stores an object only once its whole body arrived',
+    },
     // Where s3rver (v5, a local test double) is not S3, its case is declared here and runs as
     // `it.fails`: the driver is not bent to it, and an s3rver that gets it right makes the suite say so.
     deviations: {
@@ -43,7 +48,6 @@ runBackendContract(
       'bad-upload-id': 's3rver accepts parts for upload ids it never issued',
       'bad-part': 's3rver completes an upload without checking the part ETags it is given',
       'copy-pinned': 's3rver ignores x-amz-copy-source-if-match and copies whatever the source holds now',
-      'put-fails-midway': 's3rver writes the object file in place as bytes arrive (stores/filesystem.js putContent), so a cut-off PUT truncates it; S3 stores an object only once its whole body arrived',
     },
   },
 );
