@@ -4,9 +4,20 @@ import { isStorageError } from '../errors';
 import { AzureClient } from './client';
 import type { AzureDriverConfig } from './config';
 import { type AzureFailure, CONTAINER_CODES, CREDENTIAL_CODES } from './errors';
+import { describeProbeFailure, type ProbeWording } from '../probe-failure';
 
 /** Probes are interactive (an admin waits): a short bound, whatever the bucket's own timeout. */
 const PROBE_TIMEOUT_MS = 10_000;
+
+const WORDING: ProbeWording = {
+  peer: 'upstream',
+  protocol: 'Azure Blob storage',
+  afterRedirect: 'the account URL',
+  timeoutMs: PROBE_TIMEOUT_MS,
+  authCodes: CREDENTIAL_CODES,
+  bucketCodes: CONTAINER_CODES,
+  bucketStatuses: [404],
+};
 
 /**
  * Validate-before-save (adrs/0019): List Blobs with maxresults=1 under the prefix, then Get
@@ -35,28 +46,8 @@ export async function probeAzureUpstream(config: AzureDriverConfig, allowList: A
       await outcome.body?.cancel();
       continue;
     }
-    return describe(call.name, outcome);
+    return describeProbeFailure(call.name, outcome, WORDING);
   }
   return { ok: true };
 }
 
-function describe(call: string, failure: AzureFailure): ProbeOutcome {
-  switch (failure.kind) {
-    case 'timeout':
-      return { ok: false, field: 'endpoint', reason: `${call}: the upstream did not answer within ${PROBE_TIMEOUT_MS / 1000}s` };
-    case 'unreachable':
-      return { ok: false, field: 'endpoint', reason: `${call}: the upstream is unreachable (connection refused, reset, DNS or TLS failure)` };
-    case 'redirect':
-      return { ok: false, field: 'endpoint', reason: `${call}: the upstream redirected (${failure.status}); redirects are never followed — check the account URL` };
-    case 'endpoint-refused':
-      return { ok: false, field: 'endpoint', reason: `${call}: refused by the SSRF guard (${failure.reason})` };
-    case 'malformed-response':
-      return { ok: false, field: 'endpoint', reason: `${call}: the upstream's answer is not Azure Blob storage` };
-    case 'response': {
-      const what = `${call}: the upstream answered ${failure.status}${failure.code ? ` ${failure.code}` : ''}`;
-      if ((failure.code && CREDENTIAL_CODES.has(failure.code)) || failure.status === 401 || failure.status === 403) return { ok: false, field: 'auth', reason: what };
-      if ((failure.code && CONTAINER_CODES.has(failure.code)) || failure.status === 404) return { ok: false, field: 'bucket', reason: what };
-      return { ok: false, field: 'endpoint', reason: what };
-    }
-  }
-}

@@ -1,14 +1,22 @@
 import { S3Error } from '../../core/s3-error';
 import { type AllowList, checkEndpoint } from '../endpoint-guard';
 import type { ProbeOutcome } from '../driver-types';
+import { describeProbeFailure, type ProbeWording } from '../probe-failure';
 import { UpstreamClient } from './client';
 import type { S3DriverConfig } from './config';
 import type { UpstreamFailure } from './errors';
 
-
 /** Probes are interactive (an admin waits): a short bound, whatever the bucket's own timeout. */
 const PROBE_TIMEOUT_MS = 10_000;
-const AUTH_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AccessDenied', 'AuthorizationHeaderMalformed']);
+const WORDING: ProbeWording = {
+  peer: 'upstream',
+  protocol: 'S3',
+  afterRedirect: 'the endpoint, region and addressing',
+  timeoutMs: PROBE_TIMEOUT_MS,
+  authCodes: new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AccessDenied', 'AuthorizationHeaderMalformed']),
+  bucketCodes: new Set(['NoSuchBucket']),
+  bucketStatuses: [404],
+};
 
 /**
  * Validate-before-save (adrs/0019): for a bucket (config.bucket non-empty), ListObjectsV2 with max-keys=1 under the prefix, then a HEAD of
@@ -38,28 +46,8 @@ export async function probeS3Upstream(config: S3DriverConfig, allowList: AllowLi
       await outcome.body?.cancel();
       continue;
     }
-    return describe(call.name, outcome);
+    return describeProbeFailure(call.name, outcome, WORDING);
   }
   return { ok: true };
 }
 
-function describe(call: string, failure: UpstreamFailure): ProbeOutcome {
-  switch (failure.kind) {
-    case 'timeout':
-      return { ok: false, field: 'endpoint', reason: `${call}: the upstream did not answer within ${PROBE_TIMEOUT_MS / 1000}s` };
-    case 'unreachable':
-      return { ok: false, field: 'endpoint', reason: `${call}: the upstream is unreachable (connection refused, reset, DNS or TLS failure)` };
-    case 'redirect':
-      return { ok: false, field: 'endpoint', reason: `${call}: the upstream redirected (${failure.status}); redirects are never followed — check the endpoint, region and addressing` };
-    case 'endpoint-refused':
-      return { ok: false, field: 'endpoint', reason: `${call}: refused by the SSRF guard (${failure.reason})` };
-    case 'malformed-response':
-      return { ok: false, field: 'endpoint', reason: `${call}: the upstream's answer is not S3` };
-    case 'response': {
-      const what = `${call}: the upstream answered ${failure.status}${failure.code ? ` ${failure.code}` : ''}`;
-      if ((failure.code && AUTH_CODES.has(failure.code)) || failure.status === 401 || failure.status === 403) return { ok: false, field: 'auth', reason: what };
-      if (failure.code === 'NoSuchBucket' || failure.status === 404) return { ok: false, field: 'bucket', reason: what };
-      return { ok: false, field: 'endpoint', reason: what };
-    }
-  }
-}

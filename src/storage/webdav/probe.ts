@@ -3,14 +3,27 @@ import { type AllowList, checkEndpoint } from '../endpoint-guard';
 import { randomBase32 } from '../../core/ids';
 import { type WebDavCall, WebDavClient } from './client';
 import type { WebDavDriverConfig } from './config';
-import type { WebDavFailure } from './errors';
 import { BUCKETGATE_NS, OBJECT_PROPERTY } from './config';
 import { PROPFIND_BODY, parseMultistatus } from './multistatus';
+import { describeProbeFailure, type ProbeWording } from '../probe-failure';
 
 /** Probes are interactive (an admin waits): a short bound, whatever the bucket's own timeout. */
 const PROBE_TIMEOUT_MS = 10_000;
 
 type ProbeResult = { outcome: ProbeOutcome; conditionalWrites: boolean; deadProperties: boolean };
+
+const WORDING: ProbeWording = {
+  peer: 'server',
+  protocol: 'WebDAV',
+  afterRedirect: 'the base URL',
+  timeoutMs: PROBE_TIMEOUT_MS,
+  // A missing collection: 404; a plain file where the collection should be: 405 or 409.
+  bucketStatuses: [404, 405, 409],
+};
+
+function refuse(outcome: ProbeOutcome): ProbeResult {
+  return { outcome, conditionalWrites: false, deadProperties: false };
+}
 
 /**
  * Validate-before-save (adrs/0019) for a WebDAV location: PROPFIND Depth 0 on base + prefix (it
@@ -21,20 +34,19 @@ type ProbeResult = { outcome: ProbeOutcome; conditionalWrites: boolean; deadProp
  * status, never hosts, paths or bodies.
  */
 export async function probeWebDavUpstream(config: WebDavDriverConfig, allowList: AllowList): Promise<ProbeResult> {
-  const fail = (field: 'endpoint' | 'auth' | 'bucket', reason: string): ProbeResult => ({ outcome: { ok: false, field, reason }, conditionalWrites: false, deadProperties: false });
   const checked = checkEndpoint(config.baseUrl, allowList);
-  if (!checked.ok) return fail('endpoint', `refused by the SSRF guard (${checked.reason}): ${checked.detail}`);
+  if (!checked.ok) return refuse({ ok: false, field: 'endpoint', reason: `refused by the SSRF guard (${checked.reason}): ${checked.detail}` });
   const client = new WebDavClient({ auth: config.auth, timeoutMs: Math.min(config.timeoutMs ?? PROBE_TIMEOUT_MS, PROBE_TIMEOUT_MS), retries: 0 }, allowList);
   const root = client.urlFor(config.baseUrl, config.prefix);
   const call = async (name: string, c: Omit<WebDavCall, 'idempotent' | 'context'>): Promise<Response | ProbeResult> => {
     const outcome = await client.attempt({ ...c, idempotent: false, context: { subject: 'object' } });
-    return outcome instanceof Response ? outcome : describe(name, outcome, fail);
+    return outcome instanceof Response ? outcome : refuse(describeProbeFailure(name, outcome, WORDING));
   };
 
   const listed = await call('PROPFIND', { method: 'PROPFIND', url: root, headers: { depth: '0' }, text: PROPFIND_BODY });
   if (!(listed instanceof Response)) return listed;
   const entries = listed.status === 207 ? parseMultistatus(await listed.text(), root) : (await listed.body?.cancel(), null);
-  if (!entries?.[0]?.collection) return fail('bucket', `PROPFIND: the base URL and prefix do not name a WebDAV collection (${listed.status})`);
+  if (!entries?.[0]?.collection) return refuse({ ok: false, field: 'bucket', reason: `PROPFIND: the base URL and prefix do not name a WebDAV collection (${listed.status})` });
 
   const probeUrl = `${root}.bucketgate-probe-${randomBase32(12)}`;
   const put = await call('PUT', { method: 'PUT', url: probeUrl, text: 'probe' });
@@ -66,23 +78,3 @@ export async function probeWebDavUpstream(config: WebDavDriverConfig, allowList:
   }
 }
 
-function describe(call: string, failure: WebDavFailure, fail: (field: 'endpoint' | 'auth' | 'bucket', reason: string) => ProbeResult): ProbeResult {
-  switch (failure.kind) {
-    case 'timeout':
-      return fail('endpoint', `${call}: the server did not answer within ${PROBE_TIMEOUT_MS / 1000}s`);
-    case 'unreachable':
-      return fail('endpoint', `${call}: the server is unreachable (connection refused, reset, DNS or TLS failure)`);
-    case 'redirect':
-      return fail('endpoint', `${call}: the server redirected (${failure.status}); redirects are never followed — check the base URL`);
-    case 'endpoint-refused':
-      return fail('endpoint', `${call}: refused by the SSRF guard (${failure.reason})`);
-    case 'malformed-response':
-      return fail('endpoint', `${call}: the server's answer is not WebDAV`);
-    case 'response': {
-      const what = `${call}: the server answered ${failure.status}`;
-      if (failure.status === 401 || failure.status === 403) return fail('auth', what);
-      if (failure.status === 404 || failure.status === 405 || failure.status === 409) return fail('bucket', what);
-      return fail('endpoint', what);
-    }
-  }
-}
