@@ -85,6 +85,13 @@ export interface Capabilities {
   atomicConditionalComplete: boolean;
   /** Multipart uploads are the store's own (not assembled by the gateway). */
   nativeMultipart: boolean;
+  /**
+   * completeMultipart() can take minutes on a large upload: the parts' bytes are copied, by the
+   * gateway's staging emulation or by a store that assembles on completion (S3 documents minutes).
+   * The S3 layer then answers 200 at once and keeps the client's connection alive with whitespace
+   * while it runs (src/s3/handlers/complete-keep-alive.ts), as S3 does.
+   */
+  lengthyCompletion: boolean;
   /** Every part but the last must have the same size (R2). */
   uniformPartSizes: boolean;
   /**

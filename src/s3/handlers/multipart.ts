@@ -16,6 +16,7 @@ import { assertPartDeclaresChecksum, assertSentObjectChecksum, checksumElements,
 import { elementText, readRequestXml } from '../request-xml';
 import { S3_XMLNS, xmlResponse } from '../xml';
 import { findRequestedUpload, noSuchUpload, requireUpload } from './upload-lookup';
+import { keepAliveIntervalMs, keepAliveResponse } from './complete-keep-alive';
 
 export { listMultipartUploads, listParts } from './multipart-listing';
 
@@ -165,26 +166,36 @@ export const completeMultipartUpload: S3Handler = async (c) => {
   const layout = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, size: p.size, ...partChecksum(upload, p) }));
   const checksum = upload.checksum ? await objectChecksum(upload.checksum, layout) : null;
   assertSentObjectChecksum(c.request.headers, checksum);
-  const info = await backend.completeMultipart(
-    key,
-    upload.uploadId,
-    parts.map((p) => ({ partNumber: p.partNumber, etag: p.backendEtag ?? p.etag })),
-    conditions,
-  );
-  const location = new URL(c.request.url);
-  location.search = '';
-  const completion: CompletionRecord = {
-    bucket: bucket.name,
-    uploadId: upload.uploadId,
-    key,
-    etag: info.etag,
-    location: location.toString(),
-    parts: layout,
-    checksum,
-    completedAt: c.now.toISOString(),
+  // Everything above refuses with its own status; from here on the store works.
+  const commit = async (): Promise<CompletionRecord> => {
+    const info = await backend.completeMultipart(
+      key,
+      upload.uploadId,
+      parts.map((p) => ({ partNumber: p.partNumber, etag: p.backendEtag ?? p.etag })),
+      conditions,
+    );
+    const location = new URL(c.request.url);
+    location.search = '';
+    const completion: CompletionRecord = {
+      bucket: bucket.name,
+      uploadId: upload.uploadId,
+      key,
+      etag: info.etag,
+      location: location.toString(),
+      parts: layout,
+      checksum,
+      completedAt: c.now.toISOString(),
+    };
+    await recordCompletion(c.env, completion);
+    return completion;
   };
-  await recordCompletion(c.env, completion);
-  return completionResponse(completion);
+  if (!backend.capabilities.lengthyCompletion) return completionResponse(await commit());
+  return keepAliveResponse(async () => completionDocument(await commit()), {
+    intervalMs: keepAliveIntervalMs(c.env),
+    resource: c.op.resource,
+    requestId: c.requestId,
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+  });
 };
 
 function partChecksum(upload: UploadRecord, part: PartRecord): { checksum?: string } {
@@ -209,8 +220,8 @@ async function retriedCompletion(c: S3Context, requested: RequestedPart[]): Prom
   return completion;
 }
 
-function completionResponse(completion: CompletionRecord): Response {
-  return xmlResponse({
+function completionDocument(completion: CompletionRecord): Record<string, unknown> {
+  return {
     CompleteMultipartUploadResult: {
       '@_xmlns': S3_XMLNS,
       Location: completion.location,
@@ -219,7 +230,11 @@ function completionResponse(completion: CompletionRecord): Response {
       ETag: `"${completion.etag}"`,
       ...checksumElements(completion.checksum),
     },
-  });
+  };
+}
+
+function completionResponse(completion: CompletionRecord): Response {
+  return xmlResponse(completionDocument(completion));
 }
 
 /** AbortMultipartUpload: 204; an upload the backend already forgot is still removed from the ledger. */

@@ -38,6 +38,8 @@ export class S3Backend implements Backend {
       // CompleteMultipartUpload is sent without conditions: not every S3-compatible store honours them.
       atomicConditionalComplete: false,
       nativeMultipart: true,
+      // S3 assembles on completion and may take minutes (it keeps its own connection alive the same way).
+      lengthyCompletion: true,
       uniformPartSizes: false,
       serverSideCopy: 'same-backend',
       md5ETags: true,
