@@ -11,7 +11,7 @@ import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
 import { isS3Error, S3Error } from '../../core/s3-error';
 import { md5WhileStreaming } from '../../core/md5-stream';
 import { metadataFromRequest } from '../object-headers';
-import { checksumHeaders, maxPartBytes, requestPayload, writeFromBody } from '../payload';
+import { checksumHeaders, maxPartBytes, partChecksum, requestPayload, writeFromBody } from '../payload';
 import { assertPartDeclaresChecksum, assertSentObjectChecksum, checksumElements, objectChecksum, sentPartChecksums, uploadChecksumFromRequest, uploadChecksumHeaders } from '../multipart-checksums';
 import { elementText, readRequestXml } from '../request-xml';
 import { S3_XMLNS, xmlResponse } from '../xml';
@@ -38,7 +38,9 @@ export const createMultipartUpload: S3Handler = async (c) => {
   assertObjectAcl(c.request.headers, bucket);
   const metadata = metadataFromRequest(c.request.headers);
   const checksum = uploadChecksumFromRequest(c.request.headers);
-  const uploadId = await backend.createMultipart(key, metadata);
+  // The type goes upstream only as the client chose it (a store applies its own default otherwise).
+  const sentType = c.request.headers.has('x-amz-checksum-type');
+  const uploadId = await backend.createMultipart(key, metadata, checksum && { algorithm: checksum.algorithm, ...(sentType ? { type: checksum.type } : {}) });
   try {
     await recordUpload(c.env, {
       bucket: bucket.name,
@@ -80,7 +82,8 @@ export const uploadPart: S3Handler = async (c) => {
   assertPartDeclaresChecksum(upload.checksum, c.request.headers);
   const payload = requestPayload(c, maxPartBytes(backend.capabilities));
   const hashed = md5WhileStreaming(payload.stream);
-  const stored = await writeFromBody(c, () => backend.uploadPart(key, upload.uploadId, partNumber, hashed.stream, payload.length));
+  const checksum = upload.checksum && partChecksum(c, upload.checksum.algorithm);
+  const stored = await writeFromBody(c, () => backend.uploadPart(key, upload.uploadId, partNumber, hashed.stream, payload.length, checksum));
   const etag = await hashed.md5;
   // Verified over the part's bytes by the payload verifier, header or trailer alike.
   const checksums = c.body?.checksums() ?? {};
@@ -163,7 +166,7 @@ export const completeMultipartUpload: S3Handler = async (c) => {
   assertConditionalWriteSupported(backend.capabilities, 'complete', conditions);
   const recorded = new Map((await listPartRecords(c.env, bucket.name, upload.uploadId, 0, MAX_PART_NUMBER)).map((p) => [p.partNumber, p]));
   const parts = checkParts(requested, recorded);
-  const layout = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, size: p.size, ...partChecksum(upload, p) }));
+  const layout = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, size: p.size, ...layoutChecksum(upload, p) }));
   const checksum = upload.checksum ? await objectChecksum(upload.checksum, layout) : null;
   assertSentObjectChecksum(c.request.headers, checksum);
   // Everything above refuses with its own status; from here on the store works.
@@ -171,7 +174,8 @@ export const completeMultipartUpload: S3Handler = async (c) => {
     const info = await backend.completeMultipart(
       key,
       upload.uploadId,
-      parts.map((p) => ({ partNumber: p.partNumber, etag: p.backendEtag ?? p.etag })),
+      // With the part checksums of the upload's algorithm, which a store that keeps them checks against its own.
+      parts.map((p) => ({ partNumber: p.partNumber, etag: p.backendEtag ?? p.etag, ...partChecksums(upload, p) })),
       conditions,
     );
     const location = new URL(c.request.url);
@@ -198,9 +202,14 @@ export const completeMultipartUpload: S3Handler = async (c) => {
   });
 };
 
-function partChecksum(upload: UploadRecord, part: PartRecord): { checksum?: string } {
+function layoutChecksum(upload: UploadRecord, part: PartRecord): { checksum?: string } {
   const value = upload.checksum ? part.checksums?.[upload.checksum.algorithm] : undefined;
   return value !== undefined ? { checksum: value } : {};
+}
+
+function partChecksums(upload: UploadRecord, part: PartRecord): { checksums?: Partial<Record<ChecksumAlgorithm, string>> } {
+  const value = upload.checksum ? part.checksums?.[upload.checksum.algorithm] : undefined;
+  return value !== undefined ? { checksums: { [upload.checksum!.algorithm]: value } } : {};
 }
 
 /**
