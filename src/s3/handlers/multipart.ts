@@ -11,6 +11,7 @@ import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
 import { isS3Error, S3Error } from '../../core/s3-error';
 import { md5WhileStreaming } from '../../core/md5-stream';
 import { metadataFromRequest } from '../object-headers';
+import { entityTooLarge, maxMultipartObjectBytes } from '../limits';
 import { checksumHeaders, maxPartBytes, partChecksum, requestPayload, writeFromBody } from '../payload';
 import { assertPartDeclaresChecksum, assertSentObjectChecksum, checksumElements, objectChecksum, sentPartChecksums, uploadChecksumFromRequest, uploadChecksumHeaders } from '../multipart-checksums';
 import { elementText, readRequestXml } from '../request-xml';
@@ -166,6 +167,11 @@ export const completeMultipartUpload: S3Handler = async (c) => {
   assertConditionalWriteSupported(backend.capabilities, 'complete', conditions);
   const recorded = new Map((await listPartRecords(c.env, bucket.name, upload.uploadId, 0, MAX_PART_NUMBER)).map((p) => [p.partNumber, p]));
   const parts = checkParts(requested, recorded);
+  // The bucket's (or deployment's) object size limit bounds the assembled object too: refused
+  // before anything is committed, the upload stays in progress so the client can abort it.
+  const total = parts.reduce((sum, p) => sum + p.size, 0);
+  const maxObject = maxMultipartObjectBytes(c.env, bucket, backend.capabilities);
+  if (total > maxObject) throw entityTooLarge(total, maxObject);
   const layout = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, size: p.size, ...layoutChecksum(upload, p) }));
   const checksum = upload.checksum ? await objectChecksum(upload.checksum, layout) : null;
   assertSentObjectChecksum(c.request.headers, checksum);
