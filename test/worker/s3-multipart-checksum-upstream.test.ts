@@ -158,6 +158,18 @@ describe('multipart checksums on an s3 upstream (a second bucketgate)', () => {
     expect(listed).not.toContain('<Part>');
   });
 
+  it('a part that only names its algorithm (x-amz-sdk-checksum-algorithm) goes up with the checksum the gateway computed, as a trailer', async () => {
+    const created = await signedFetch(on.credentials, 'POST', `/${on.bucket}/sdk-only?uploads`, { headers: { 'x-amz-checksum-algorithm': 'CRC32' } });
+    const uploadId = /<UploadId>([^<]+)</.exec(await created.text())![1]!;
+    const sent = await signedFetch(on.credentials, 'PUT', `/${on.bucket}/sdk-only?partNumber=1&uploadId=${encodeURIComponent(uploadId)}`, {
+      headers: { 'x-amz-sdk-checksum-algorithm': 'CRC32', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      body: part2,
+    });
+    expect(sent.status, await sent.clone().text()).toBe(200);
+    const listed = await (await direct('GET', on.bucket, `sdk-only?uploadId=${encodeURIComponent(uploadId)}`)).text();
+    expect(listed).toContain(`<ChecksumCRC32>${await crc32(part2)}</ChecksumCRC32>`);
+  });
+
   it('with trailingChecksums false (s3rver-like upstreams), nothing is sent: the upstream object has no checksum, the gateway still reports its own', async () => {
     const plain = await bucketOnUpstream('mpu-plain', { trailingChecksums: false });
     const { uploadId, parts } = await uploadCrc32(plain.credentials, plain.bucket, 'k');

@@ -180,8 +180,12 @@ export const completeMultipartUpload: S3Handler = async (c) => {
     const info = await backend.completeMultipart(
       key,
       upload.uploadId,
-      // With the part checksums of the upload's algorithm, which a store that keeps them checks against its own.
-      parts.map((p) => ({ partNumber: p.partNumber, etag: p.backendEtag ?? p.etag, ...partChecksums(upload, p) })),
+      // With each part's checksum in the upload's algorithm, which a store that keeps them checks against its own.
+      layout.map((entry, i) => ({
+        partNumber: entry.partNumber,
+        etag: parts[i]!.backendEtag ?? entry.etag,
+        ...(upload.checksum && entry.checksum !== undefined ? { checksums: { [upload.checksum.algorithm]: entry.checksum } } : {}),
+      })),
       conditions,
     );
     const location = new URL(c.request.url);
@@ -211,11 +215,6 @@ export const completeMultipartUpload: S3Handler = async (c) => {
 function layoutChecksum(upload: UploadRecord, part: PartRecord): { checksum?: string } {
   const value = upload.checksum ? part.checksums?.[upload.checksum.algorithm] : undefined;
   return value !== undefined ? { checksum: value } : {};
-}
-
-function partChecksums(upload: UploadRecord, part: PartRecord): { checksums?: Partial<Record<ChecksumAlgorithm, string>> } {
-  const value = upload.checksum ? part.checksums?.[upload.checksum.algorithm] : undefined;
-  return value !== undefined ? { checksums: { [upload.checksum!.algorithm]: value } } : {};
 }
 
 /**
