@@ -54,6 +54,11 @@ export interface Env {
    * ceiling 5368709120, S3's 5 GiB); buckets may set a lower `limits.maxObjectSize` (adrs/0024).
    */
   MAX_OBJECT_SIZE?: string;
+  /**
+   * Milliseconds between the spaces a lengthy CompleteMultipartUpload sends while the store works
+   * (default 5000; src/s3/handlers/complete-keep-alive.ts). Tests set it low.
+   */
+  COMPLETE_KEEP_ALIVE_MS?: string;
   /** Per-caller S3 request limit (`[[ratelimits]]` in wrangler.toml); unbound = no limit (adrs/0024). */
   S3_RATE_LIMITER?: RateLimit;
   /** S3_RATE_LIMITER's `limit` (keep equal to wrangler.toml): per-bucket `requestsPerMinute` is weighed against it. */

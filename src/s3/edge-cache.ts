@@ -1,6 +1,7 @@
 import { errorText, log } from '../core/log';
 import { keyOf, type S3Context } from './context';
 import { evaluateReadPreconditions, unquoteEtag } from './conditional';
+import { deferredOutcome } from './deferred-outcome';
 import { requestUrl } from '../core/request-url';
 import { S3Error } from '../core/s3-error';
 import type { S3OperationSpec } from './operations';
@@ -36,7 +37,8 @@ export async function withEdgeCache(c: S3Context, operation: S3OperationSpec): P
   const { handler, edgeCache } = operation;
   if ((edgeCache === 'key' || edgeCache === 'keys') && bucketUsesEdgeCache(c)) {
     const response = await handler(c);
-    if (response.ok) c.executionCtx.waitUntil(dropEntries(c, edgeCache === 'key' ? [keyOf(c)] : c.changedKeys));
+    // A lengthy completion commits after its 200 was sent: the entries are dropped once it has.
+    if (response.ok) c.executionCtx.waitUntil(settled(response).then(() => dropEntries(c, edgeCache === 'key' ? [keyOf(c)] : c.changedKeys)));
     return response;
   }
   if (!mayShareCache(c)) return handler(c);
@@ -79,6 +81,11 @@ function bucketUsesEdgeCache(c: S3Context): boolean {
  * which counts against the request's Cache API call limit: past it (a large DeleteObjects on a
  * small plan) the calls fail, and those entries live out their TTL, as entries in other colos do.
  */
+/** Resolves once the response's work is done: at once, or when a deferred outcome settles. */
+async function settled(response: Response): Promise<void> {
+  await deferredOutcome(response);
+}
+
 async function dropEntries(c: S3Context, keys: readonly string[]): Promise<void> {
   const results = await Promise.allSettled(keys.map((key) => caches.default.delete(cacheKey(c, key))));
   const failed = results.filter((r) => r.status === 'rejected');

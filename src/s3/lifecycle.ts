@@ -11,6 +11,7 @@ import type { RequestInfo } from '../hooks/request-hooks';
 import type { BucketConfig } from '../registry/schemas';
 import type { S3Context } from './context';
 import { corsResponseHeaders, withCorsHeaders } from './cors';
+import { deferredOutcome } from './deferred-outcome';
 import { withEdgeCache } from './edge-cache';
 import { requestUrl } from '../core/request-url';
 import { S3Error } from '../core/s3-error';
@@ -92,6 +93,12 @@ export async function handleS3Request(request: Request, env: Env, executionCtx: 
     } finally {
       info.upstreamMs = Date.now() - dispatchedAt;
     }
+    // Work that goes on after a 200 was sent (a lengthy CompleteMultipartUpload): its outcome is
+    // known before the body ends, so the log line (written then) carries its error code and time.
+    void deferredOutcome(dispatched)?.then((failure) => {
+      info.upstreamMs = Date.now() - dispatchedAt;
+      if (failure) info.errorCode = failure.code;
+    });
     const response = withRequestId(dispatched, requestId);
     return withCors(guardAgainstEdgeCompression(response, request), request, bucket);
   } catch (error) {

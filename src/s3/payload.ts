@@ -1,7 +1,8 @@
 import type { S3Context } from './context';
 import { S3Error } from '../core/s3-error';
 import { S3_MAX_UPLOAD_BYTES } from '../registry/schemas';
-import type { Capabilities, TrailingChecksum } from '../storage/backend';
+import type { ChecksumAlgorithm } from '../core/checksum-names';
+import type { Capabilities, PartChecksum, TrailingChecksum } from '../storage/backend';
 import { assertUploadFits } from './limits';
 
 /** S3's largest single PUT, and its largest part. */
@@ -54,11 +55,20 @@ export async function writeFromBody<T>(c: S3Context, write: () => Promise<T>): P
  * The payload's trailing checksum for the backend: the algorithm the client declared in
  * x-amz-trailer, the value the gateway verified once the body has ended (adrs/0017).
  */
-export function trailingChecksum(c: S3Context): TrailingChecksum | undefined {
+export function trailingChecksum(c: S3Context, algorithm = c.body?.trailer): TrailingChecksum | undefined {
   const body = c.body;
-  const algorithm = body?.trailer;
   if (!body || !algorithm) return undefined;
   return { algorithm, value: () => body.checksums()[algorithm] };
+}
+
+/**
+ * An UploadPart's checksum in its upload's algorithm, for the backend: the header value when the
+ * client sent one before the body, else the value the gateway verified (a trailer) or computed
+ * (x-amz-sdk-checksum-algorithm alone) once the body has ended — a trailing checksum either way.
+ */
+export function partChecksum(c: S3Context, algorithm: ChecksumAlgorithm): PartChecksum | undefined {
+  const header = c.request.headers.get(`x-amz-checksum-${algorithm}`);
+  return header !== null ? { algorithm, value: header } : trailingChecksum(c, algorithm);
 }
 
 /** Echoes the x-amz-checksum-* values verified over the payload, as S3 does on PUT and UploadPart. */

@@ -50,10 +50,12 @@ export function errorResponse(failure: unknown, resource: string, requestId: str
     headers.set('x-amz-error-code', e.code);
     return new Response(null, { status: e.status, headers });
   }
-  const body = buildXml({
-    Error: { Code: e.code, Message: e.message, ...e.extra, Resource: resource, RequestId: requestId },
-  });
-  return new Response(body, { status: e.status, headers });
+  return new Response(buildXml(errorDocument(e, resource, requestId)), { status: e.status, headers });
+}
+
+/** S3's `<Error>` document: also the body of a 200 whose work failed after it was sent (complete-keep-alive.ts). */
+export function errorDocument(e: S3Error, resource: string, requestId: string): Record<string, unknown> {
+  return { Error: { Code: e.code, Message: e.message, ...e.extra, Resource: resource, RequestId: requestId } };
 }
 
 /** The S3 error a failure is answered as: itself, a storage failure's mapping, or InternalError for anything unexpected (logged). */

@@ -9,9 +9,17 @@ const builder = new XMLBuilder({
   processEntities: true,
 });
 
+/** What every S3 XML document starts with. */
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
 /** Serialises `{ Root: {...} }` with the XML declaration S3 sends. Arrays become repeated elements. */
 export function buildXml(document: Record<string, unknown>): string {
-  return '<?xml version="1.0" encoding="UTF-8"?>\n' + builder.build(document);
+  return XML_DECLARATION + buildXmlElement(document);
+}
+
+/** The document's root element alone, for a body that sent its declaration earlier (src/s3/handlers/complete-keep-alive.ts). */
+export function buildXmlElement(document: Record<string, unknown>): string {
+  return builder.build(document) as string;
 }
 
 /**

@@ -72,7 +72,25 @@ export interface ListPage {
 export interface CompletedPart {
   partNumber: number;
   etag: string;
+  /** The part's verified checksum in the upload's algorithm, for a backend that stores multipart checksums. */
+  checksums?: Partial<Record<ChecksumAlgorithm, string>>;
 }
+
+/**
+ * The checksum a multipart upload is created with (CreateMultipartUpload's x-amz-checksum-algorithm,
+ * and x-amz-checksum-type when the client sent one). A backend that stores multipart checksums
+ * creates its upload with it, so it verifies every part and keeps the object's checksum.
+ */
+export interface MultipartChecksum {
+  algorithm: ChecksumAlgorithm;
+  type?: 'COMPOSITE' | 'FULL_OBJECT';
+}
+
+/**
+ * A part's checksum in its upload's algorithm: a value the client sent before the body (a header),
+ * or one known only once the body has ended (a trailer, or one the gateway computed).
+ */
+export type PartChecksum = { algorithm: ChecksumAlgorithm; value: string } | TrailingChecksum;
 
 /**
  * What a driver instance can do natively. The S3 layer reads these before it calls the backend:
@@ -85,6 +103,13 @@ export interface Capabilities {
   atomicConditionalComplete: boolean;
   /** Multipart uploads are the store's own (not assembled by the gateway). */
   nativeMultipart: boolean;
+  /**
+   * completeMultipart() can take minutes on a large upload: the parts' bytes are copied, by the
+   * gateway's staging emulation or by a store that assembles on completion (S3 documents minutes).
+   * The S3 layer then answers 200 at once and keeps the client's connection alive with whitespace
+   * while it runs (src/s3/handlers/complete-keep-alive.ts), as S3 does.
+   */
+  lengthyCompletion: boolean;
   /** Every part but the last must have the same size (R2). */
   uniformPartSizes: boolean;
   /**
@@ -127,8 +152,10 @@ export interface Backend {
   put(key: string, body: ReadableStream<Uint8Array>, length: number, metadata: ObjectMetadata, conditions?: WriteConditions, trailing?: TrailingChecksum): Promise<ObjectInfo>;
   delete(keys: string[]): Promise<void>;
   list(query: ListQuery): Promise<ListPage>;
-  createMultipart(key: string, metadata: ObjectMetadata): Promise<string>;
-  uploadPart(key: string, uploadId: string, partNumber: number, body: ReadableStream<Uint8Array>, length: number): Promise<{ etag: string }>;
+  /** `checksum`: the upload's checksum choice; a backend that does not store multipart checksums ignores it (the S3 layer keeps them). */
+  createMultipart(key: string, metadata: ObjectMetadata, checksum?: MultipartChecksum): Promise<string>;
+  /** `checksum`: the part's, when its upload has one; ignored like createMultipart's. */
+  uploadPart(key: string, uploadId: string, partNumber: number, body: ReadableStream<Uint8Array>, length: number, checksum?: PartChecksum): Promise<{ etag: string }>;
   /** `conditions` are passed only to a backend that declares atomicConditionalComplete, which applies them with the commit. */
   completeMultipart(key: string, uploadId: string, parts: CompletedPart[], conditions?: WriteConditions): Promise<ObjectInfo>;
   abortMultipart(key: string, uploadId: string): Promise<void>;

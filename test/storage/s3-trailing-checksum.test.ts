@@ -76,3 +76,46 @@ describe('s3 driver: trailing checksums at a second bucketgate', () => {
     expect((await backend.head('right'))?.metadata.checksums).toEqual({ crc32: await crc32(data) });
   });
 });
+
+describe('s3 driver: part checksums on the wire', () => {
+  const data = pattern(70_000, 4);
+
+  it('sends a trailing part checksum as aws-chunked with the trailer, a header one as a header', async () => {
+    const { backend, last } = echo({});
+    await backend.uploadPart('k', 'upload-1', 1, stream(data), data.byteLength, trailing(await crc32(data)));
+    const trailed = await last();
+    expect(trailed!.bodyLength).toBe(awsChunkedLength(data.byteLength, 'crc32'));
+    expect(trailed!.headers).toMatchObject({ 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'x-amz-trailer': 'x-amz-checksum-crc32', 'x-amz-decoded-content-length': String(data.byteLength) });
+
+    await backend.uploadPart('k', 'upload-1', 2, stream(data), data.byteLength, { algorithm: 'crc32', value: await crc32(data) });
+    const headed = await last();
+    expect(headed!.bodyLength).toBe(data.byteLength);
+    expect(headed!.headers['x-amz-checksum-crc32']).toBe(await crc32(data));
+    expect(headed!.headers['x-amz-trailer']).toBeUndefined();
+  });
+
+  it('sends no part checksum when the connection says the upstream cannot take trailers', async () => {
+    const { backend, last } = echo({ trailingChecksums: false });
+    await backend.uploadPart('k', 'upload-1', 1, stream(data), data.byteLength, trailing(await crc32(data)));
+    const seen = await last();
+    expect(seen!.bodyLength).toBe(data.byteLength);
+    expect(seen!.headers['x-amz-trailer']).toBeUndefined();
+    expect(seen!.headers['x-amz-checksum-crc32']).toBeUndefined();
+  });
+});
+
+describe('s3 driver: part checksums at a second bucketgate', () => {
+  it('the upstream upload takes the algorithm and checks each part itself: a wrong trailing value fails the part', async () => {
+    const u = inject('upstreamGateway');
+    const backend = openS3Backend(env, { endpoint: u.endpoint, region: u.region, bucket: u.bucket, prefix: `part-sums-${crypto.randomUUID().slice(0, 8)}/`, pathStyle: true, credentials: { accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey } });
+    const data = pattern(10_000, 6);
+    const uploadId = await backend.createMultipart('k', noMetadata, { algorithm: 'crc32' });
+    const error = await storageFailure(backend.uploadPart('k', uploadId, 1, stream(data), data.byteLength, trailing(await crc32(pattern(10, 1)))));
+    expect(error.kind).toBe('internal');
+    // Without a checksum the upstream refuses the part too: its upload was created with CRC32.
+    await expect(backend.uploadPart('k', uploadId, 1, stream(data), data.byteLength)).rejects.toBeDefined();
+    const part = await backend.uploadPart('k', uploadId, 1, stream(data), data.byteLength, trailing(await crc32(data)));
+    const done = await backend.completeMultipart('k', uploadId, [{ partNumber: 1, etag: part.etag, checksums: { crc32: await crc32(data) } }]);
+    expect(done.size).toBe(data.byteLength);
+  });
+});

@@ -11,11 +11,13 @@ import { bucketOf, keyOf, type S3Context, type S3Handler } from '../context';
 import { isS3Error, S3Error } from '../../core/s3-error';
 import { md5WhileStreaming } from '../../core/md5-stream';
 import { metadataFromRequest } from '../object-headers';
-import { checksumHeaders, maxPartBytes, requestPayload, writeFromBody } from '../payload';
+import { entityTooLarge, maxMultipartObjectBytes } from '../limits';
+import { checksumHeaders, maxPartBytes, partChecksum, requestPayload, writeFromBody } from '../payload';
 import { assertPartDeclaresChecksum, assertSentObjectChecksum, checksumElements, objectChecksum, sentPartChecksums, uploadChecksumFromRequest, uploadChecksumHeaders } from '../multipart-checksums';
 import { elementText, readRequestXml } from '../request-xml';
 import { S3_XMLNS, xmlResponse } from '../xml';
 import { findRequestedUpload, noSuchUpload, requireUpload } from './upload-lookup';
+import { keepAliveIntervalMs, keepAliveResponse } from './complete-keep-alive';
 
 export { listMultipartUploads, listParts } from './multipart-listing';
 
@@ -37,7 +39,9 @@ export const createMultipartUpload: S3Handler = async (c) => {
   assertObjectAcl(c.request.headers, bucket);
   const metadata = metadataFromRequest(c.request.headers);
   const checksum = uploadChecksumFromRequest(c.request.headers);
-  const uploadId = await backend.createMultipart(key, metadata);
+  // The type goes upstream only as the client chose it (a store applies its own default otherwise).
+  const sentType = c.request.headers.has('x-amz-checksum-type');
+  const uploadId = await backend.createMultipart(key, metadata, checksum && { algorithm: checksum.algorithm, ...(sentType ? { type: checksum.type } : {}) });
   try {
     await recordUpload(c.env, {
       bucket: bucket.name,
@@ -79,7 +83,8 @@ export const uploadPart: S3Handler = async (c) => {
   assertPartDeclaresChecksum(upload.checksum, c.request.headers);
   const payload = requestPayload(c, maxPartBytes(backend.capabilities));
   const hashed = md5WhileStreaming(payload.stream);
-  const stored = await writeFromBody(c, () => backend.uploadPart(key, upload.uploadId, partNumber, hashed.stream, payload.length));
+  const checksum = upload.checksum && partChecksum(c, upload.checksum.algorithm);
+  const stored = await writeFromBody(c, () => backend.uploadPart(key, upload.uploadId, partNumber, hashed.stream, payload.length, checksum));
   const etag = await hashed.md5;
   // Verified over the part's bytes by the payload verifier, header or trailer alike.
   const checksums = c.body?.checksums() ?? {};
@@ -162,32 +167,52 @@ export const completeMultipartUpload: S3Handler = async (c) => {
   assertConditionalWriteSupported(backend.capabilities, 'complete', conditions);
   const recorded = new Map((await listPartRecords(c.env, bucket.name, upload.uploadId, 0, MAX_PART_NUMBER)).map((p) => [p.partNumber, p]));
   const parts = checkParts(requested, recorded);
-  const layout = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, size: p.size, ...partChecksum(upload, p) }));
+  // The bucket's (or deployment's) object size limit bounds the assembled object too: refused
+  // before anything is committed, the upload stays in progress so the client can abort it.
+  const total = parts.reduce((sum, p) => sum + p.size, 0);
+  const maxObject = maxMultipartObjectBytes(c.env, bucket, backend.capabilities);
+  if (total > maxObject) throw entityTooLarge(total, maxObject);
+  const layout = parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, size: p.size, ...layoutChecksum(upload, p) }));
   const checksum = upload.checksum ? await objectChecksum(upload.checksum, layout) : null;
   assertSentObjectChecksum(c.request.headers, checksum);
-  const info = await backend.completeMultipart(
-    key,
-    upload.uploadId,
-    parts.map((p) => ({ partNumber: p.partNumber, etag: p.backendEtag ?? p.etag })),
-    conditions,
-  );
-  const location = new URL(c.request.url);
-  location.search = '';
-  const completion: CompletionRecord = {
-    bucket: bucket.name,
-    uploadId: upload.uploadId,
-    key,
-    etag: info.etag,
-    location: location.toString(),
-    parts: layout,
-    checksum,
-    completedAt: c.now.toISOString(),
+  // Everything above refuses with its own status; from here on the store works.
+  const commit = async (): Promise<CompletionRecord> => {
+    const info = await backend.completeMultipart(
+      key,
+      upload.uploadId,
+      // With each part's checksum in the upload's algorithm, which a store that keeps them checks against its own.
+      layout.map((entry, i) => ({
+        partNumber: entry.partNumber,
+        etag: parts[i]!.backendEtag ?? entry.etag,
+        ...(upload.checksum && entry.checksum !== undefined ? { checksums: { [upload.checksum.algorithm]: entry.checksum } } : {}),
+      })),
+      conditions,
+    );
+    const location = new URL(c.request.url);
+    location.search = '';
+    const completion: CompletionRecord = {
+      bucket: bucket.name,
+      uploadId: upload.uploadId,
+      key,
+      etag: info.etag,
+      location: location.toString(),
+      parts: layout,
+      checksum,
+      completedAt: c.now.toISOString(),
+    };
+    await recordCompletion(c.env, completion);
+    return completion;
   };
-  await recordCompletion(c.env, completion);
-  return completionResponse(completion);
+  if (!backend.capabilities.lengthyCompletion) return completionResponse(await commit());
+  return keepAliveResponse(async () => completionDocument(await commit()), {
+    intervalMs: keepAliveIntervalMs(c.env),
+    resource: c.op.resource,
+    requestId: c.requestId,
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+  });
 };
 
-function partChecksum(upload: UploadRecord, part: PartRecord): { checksum?: string } {
+function layoutChecksum(upload: UploadRecord, part: PartRecord): { checksum?: string } {
   const value = upload.checksum ? part.checksums?.[upload.checksum.algorithm] : undefined;
   return value !== undefined ? { checksum: value } : {};
 }
@@ -209,8 +234,8 @@ async function retriedCompletion(c: S3Context, requested: RequestedPart[]): Prom
   return completion;
 }
 
-function completionResponse(completion: CompletionRecord): Response {
-  return xmlResponse({
+function completionDocument(completion: CompletionRecord): Record<string, unknown> {
+  return {
     CompleteMultipartUploadResult: {
       '@_xmlns': S3_XMLNS,
       Location: completion.location,
@@ -219,7 +244,11 @@ function completionResponse(completion: CompletionRecord): Response {
       ETag: `"${completion.etag}"`,
       ...checksumElements(completion.checksum),
     },
-  });
+  };
+}
+
+function completionResponse(completion: CompletionRecord): Response {
+  return xmlResponse(completionDocument(completion));
 }
 
 /** AbortMultipartUpload: 204; an upload the backend already forgot is still removed from the ledger. */

@@ -33,6 +33,8 @@ export class AzureBackend implements Backend {
       // Put Block List applies If-Match / If-None-Match atomically with the commit.
       atomicConditionalComplete: true,
       nativeMultipart: true,
+      // Put Block List commits blocks already stored; nothing is copied.
+      lengthyCompletion: false,
       uniformPartSizes: false,
       serverSideCopy: 'none',
       md5ETags: true,

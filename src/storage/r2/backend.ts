@@ -29,6 +29,8 @@ const R2_CAPABILITIES: Capabilities = {
   atomicConditionalWrite: true,
   atomicConditionalComplete: false,
   nativeMultipart: true,
+  // R2 commits the parts in place.
+  lengthyCompletion: false,
   uniformPartSizes: true,
   serverSideCopy: 'none',
   md5ETags: true,

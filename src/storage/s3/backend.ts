@@ -1,5 +1,5 @@
 import type { AllowList } from '../endpoint-guard';
-import type { Backend, Capabilities, CopySourceRef, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, TrailingChecksum, WriteConditions } from '../backend';
+import type { Backend, Capabilities, CopySourceRef, ByteRange, CompletedPart, ListPage, ListQuery, MultipartChecksum, ObjectBody, ObjectInfo, ObjectMetadata, PartChecksum, TrailingChecksum, WriteConditions } from '../backend';
 import { type Upstream, UpstreamClient } from './client';
 import type { S3DriverConfig } from './config';
 import { listObjects } from './listing';
@@ -38,6 +38,8 @@ export class S3Backend implements Backend {
       // CompleteMultipartUpload is sent without conditions: not every S3-compatible store honours them.
       atomicConditionalComplete: false,
       nativeMultipart: true,
+      // S3 assembles on completion and may take minutes (it keeps its own connection alive the same way).
+      lengthyCompletion: true,
       uniformPartSizes: false,
       serverSideCopy: 'same-backend',
       md5ETags: true,
@@ -70,16 +72,19 @@ export class S3Backend implements Backend {
     return listObjects(this.up, query);
   }
 
-  createMultipart(key: string, metadata: ObjectMetadata): Promise<string> {
-    return multipart.createMultipart(this.up, key, metadata);
+  // Multipart checksums ride on the same per-connection setting as PutObject's trailers: an upload
+  // created with an algorithm needs every part's checksum, and most parts carry theirs as a
+  // trailer. Without it (s3rver) nothing is sent and the gateway's ledger alone keeps them.
+  createMultipart(key: string, metadata: ObjectMetadata, checksum?: MultipartChecksum): Promise<string> {
+    return multipart.createMultipart(this.up, key, metadata, this.trailingChecksums ? checksum : undefined);
   }
 
-  uploadPart(key: string, uploadId: string, partNumber: number, body: ReadableStream<Uint8Array>, length: number): Promise<{ etag: string }> {
-    return multipart.uploadPart(this.up, key, uploadId, partNumber, body, length);
+  uploadPart(key: string, uploadId: string, partNumber: number, body: ReadableStream<Uint8Array>, length: number, checksum?: PartChecksum): Promise<{ etag: string }> {
+    return multipart.uploadPart(this.up, key, uploadId, partNumber, body, length, this.trailingChecksums ? checksum : undefined);
   }
 
   completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<ObjectInfo> {
-    return multipart.completeMultipart(this.up, key, uploadId, parts);
+    return multipart.completeMultipart(this.up, key, uploadId, this.trailingChecksums ? parts : parts.map(({ partNumber, etag }) => ({ partNumber, etag })));
   }
 
   abortMultipart(key: string, uploadId: string): Promise<void> {

@@ -1,21 +1,34 @@
 import { buildXml } from '../../s3/xml';
-import type { CompletedPart, ObjectInfo, ObjectMetadata } from '../backend';
+import type { CompletedPart, MultipartChecksum, ObjectInfo, ObjectMetadata, PartChecksum, TrailingChecksum } from '../backend';
 import type { Upstream } from './client';
 import { bareEtag, metadataHeaders, objectInfoFromHeaders } from './metadata';
 import { copySourceHeaders, type UpstreamSource } from './objects';
 
 const UPLOAD = { subject: 'upload' } as const;
 
-/** Multipart uploads map one to one onto the upstream's: its upload ids and part ETags are used as they are. */
-export async function createMultipart(up: Upstream, key: string, metadata: ObjectMetadata): Promise<string> {
+/**
+ * Multipart uploads map one to one onto the upstream's: its upload ids and part ETags are used as
+ * they are. With `checksum` the upstream upload is created with the client's algorithm (and type),
+ * so the upstream verifies every part's checksum and stores the object's (adrs/0017).
+ */
+export async function createMultipart(up: Upstream, key: string, metadata: ObjectMetadata, checksum?: MultipartChecksum): Promise<string> {
   // Checksums of the whole object are not known yet; the upstream builds a multipart one itself.
   const { checksums: _notYet, ...rest } = metadata;
-  const response = await up.client.send({ method: 'POST', key: up.prefix + key, query: [['uploads', '']], headers: metadataHeaders(rest), idempotent: false, context: UPLOAD });
+  const headers = metadataHeaders(rest);
+  if (checksum) {
+    headers['x-amz-checksum-algorithm'] = checksum.algorithm.toUpperCase();
+    if (checksum.type) headers['x-amz-checksum-type'] = checksum.type;
+  }
+  const response = await up.client.send({ method: 'POST', key: up.prefix + key, query: [['uploads', '']], headers, idempotent: false, context: UPLOAD });
   const result = (await up.client.readXml(response, UPLOAD)).InitiateMultipartUploadResult as { UploadId?: string } | undefined;
   if (!result?.UploadId) return up.client.malformed(UPLOAD);
   return result.UploadId;
 }
 
+/**
+ * UploadPart, streamed. The part's checksum goes as a header when the client sent it up front,
+ * else as an aws-chunked trailer — the framing PutObject's trailers use (`client.ts`).
+ */
 export async function uploadPart(
   up: Upstream,
   key: string,
@@ -23,12 +36,16 @@ export async function uploadPart(
   partNumber: number,
   body: ReadableStream<Uint8Array>,
   length: number,
+  checksum?: PartChecksum,
 ): Promise<{ etag: string }> {
+  const upFront = checksum && typeof checksum.value === 'string' ? checksum.value : undefined;
   const response = await up.client.send({
     method: 'PUT',
     key: up.prefix + key,
     query: [['partNumber', String(partNumber)], ['uploadId', uploadId]],
+    ...(checksum && upFront !== undefined ? { headers: { [`x-amz-checksum-${checksum.algorithm}`]: upFront } } : {}),
     stream: { body, length },
+    ...(checksum && upFront === undefined ? { trailing: checksum as TrailingChecksum } : {}),
     idempotent: false,
     context: UPLOAD,
   });
@@ -60,7 +77,7 @@ export async function uploadPartCopy(
 }
 
 export async function completeMultipart(up: Upstream, key: string, uploadId: string, parts: CompletedPart[]): Promise<ObjectInfo> {
-  const text = buildXml({ CompleteMultipartUpload: { Part: parts.map((p) => ({ PartNumber: String(p.partNumber), ETag: `"${bareEtag(p.etag)}"` })) } });
+  const text = buildXml({ CompleteMultipartUpload: { Part: parts.map(completedPartElement) } });
   const response = await up.client.send({
     method: 'POST',
     key: up.prefix + key,
@@ -76,6 +93,14 @@ export async function completeMultipart(up: Upstream, key: string, uploadId: str
   const head = await up.client.send({ method: 'HEAD', key: up.prefix + key, idempotent: true, context: { subject: 'object' } });
   const info = objectInfoFromHeaders(head.headers, key, Number(head.headers.get('content-length') ?? 0));
   return { ...info, etag: bareEtag(result.ETag) || info.etag };
+}
+
+/** A `<Part>` of CompleteMultipartUpload: number, ETag and the part checksums the upstream checks against its own. */
+function completedPartElement(part: CompletedPart): Record<string, string> {
+  const element: Record<string, string> = { PartNumber: String(part.partNumber), ETag: `"${bareEtag(part.etag)}"` };
+  // ChecksumCRC32, ChecksumCRC32C, ChecksumCRC64NVME, ChecksumSHA1, ChecksumSHA256.
+  for (const [algorithm, value] of Object.entries(part.checksums ?? {})) element[`Checksum${algorithm.toUpperCase()}`] = value;
+  return element;
 }
 
 export async function abortMultipart(up: Upstream, key: string, uploadId: string): Promise<void> {

@@ -44,6 +44,8 @@ export class WebDavBackend implements Backend {
       // Completion is a PUT (or MOVE) of the assembled object; it is sent unconditionally.
       atomicConditionalComplete: false,
       nativeMultipart: config.flavor === 'nextcloud' && !!config.uploadsUrl,
+      // the staged parts are streamed into one PUT (or Nextcloud assembles its chunks on MOVE).
+      lengthyCompletion: true,
       uniformPartSizes: false,
       serverSideCopy: 'none',
       // With dead properties the MD5 computed while streaming is kept and served; without, the
