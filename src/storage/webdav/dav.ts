@@ -75,16 +75,22 @@ async function createFrom(tree: DavTree, segments: string[], existing: number): 
 
 /**
  * MKCOL: 201 made, 405 already there (as a collection — or as a file, which the PUT then reports).
- * 409 is a missing parent — or, on some servers (rclone), another request creating the same
- * collection at the same moment: it counts as made if the collection exists now.
+ * Two answers mean "maybe another request made it at this very moment", and count as made if the
+ * collection exists now (one PROPFIND Depth 0, only on those answers):
+ *  - 403: Apache mod_dav_fs checks "exists?" (405) and then mkdir()s; a concurrent MKCOL of the same
+ *    collection that loses the mkdir race gets EEXIST, which it answers 403 Forbidden ("Unable to
+ *    create collection", its error log says `(17)File exists`). A burst of PUTs into a new
+ *    collection (rclone's parallel transfers) hits this every time (adrs/0022).
+ *  - 409: a missing parent — or, on some servers (rclone), the same race.
+ * If the collection is not there, the original answer stands (403 → auth-failed, 409 → conflict).
  */
 export async function mkcol(tree: DavTree, url: string): Promise<void> {
-  const response = await tree.client.send({ method: 'MKCOL', url, idempotent: true, context: { subject: 'object' }, accept: [405, 409] });
+  const response = await tree.client.send({ method: 'MKCOL', url, idempotent: true, context: { subject: 'object' }, accept: [403, 405, 409] });
   await response.body?.cancel();
-  if (response.status !== 409) return;
+  if (response.status !== 403 && response.status !== 409) return;
   const check = await tree.client.send({ method: 'PROPFIND', url, headers: { depth: '0' }, text: PROPFIND_BODY, idempotent: true, context: { subject: 'object' }, accept: [404] });
   await check.body?.cancel();
-  if (check.status === 404) throw translateWebDavFailure({ kind: 'response', status: 409 }, { subject: 'object' });
+  if (check.status === 404) throw translateWebDavFailure({ kind: 'response', status: response.status }, { subject: 'object' });
 }
 
 /** A thrown StorageError for a 2xx answer the driver cannot use. */
