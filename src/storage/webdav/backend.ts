@@ -34,7 +34,7 @@ export class WebDavBackend implements Backend {
     const staging = new DavStagingStore(this.bucket.tree);
     const parts =
       config.flavor === 'nextcloud' && config.uploadsUrl
-        ? new NextcloudChunkedParts(client, config.uploadsUrl.endsWith('/') ? config.uploadsUrl : `${config.uploadsUrl}/`, this.bucket, (key, etag, size, metadata) =>
+        ? new NextcloudChunkedParts(client, config.uploadsUrl.endsWith('/') ? config.uploadsUrl : `${config.uploadsUrl}/`, this.bucket, staging, (key, etag, size, metadata) =>
             this.bucket.deadProperties ? recordStoredObject(this.bucket, key, this.bucket.prefix + key, etag, size, metadata) : this.headAfterWrite(key, size, metadata),
           )
         : new StagedPartBytes(staging, (key, body, length, metadata, etag) => putObject(this.bucket, key, body, length, metadata, { conditionalWrites: false, etag }));
