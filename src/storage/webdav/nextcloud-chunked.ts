@@ -3,7 +3,7 @@ import { PART_TRAILER_BYTES, partTrailer, type PartStore, type StagedPart, type 
 import { StorageError } from '../errors';
 import type { WebDavClient } from './client';
 import { ensureParents } from './dav';
-import type { DavBucket } from './objects';
+import { type DavBucket, forgetListings } from './objects';
 
 /**
  * Nextcloud chunked upload v2 (docs.nextcloud.com, "Chunked file upload", v2): the parts' bytes go
@@ -69,17 +69,21 @@ export class NextcloudChunkedParts implements PartStore {
       await response.body?.cancel();
     }
     const path = this.bucket.prefix + key;
-    await ensureParents(this.bucket.tree, path);
-    const response = await this.client.send({
-      method: 'MOVE',
-      url: `${this.uploadUrl(uploadId)}/.file`,
-      headers: { destination: this.destination(key), 'oc-total-length': String(total), overwrite: 'T' },
-      idempotent: false,
-      context: { subject: 'upload' },
-    });
-    await response.body?.cancel();
-    if (response.status !== 201 && response.status !== 204) throw new StorageError('internal');
-    return this.finish(key, etag, total, metadata);
+    try {
+      await ensureParents(this.bucket.tree, path);
+      const response = await this.client.send({
+        method: 'MOVE',
+        url: `${this.uploadUrl(uploadId)}/.file`,
+        headers: { destination: this.destination(key), 'oc-total-length': String(total), overwrite: 'T' },
+        idempotent: false,
+        context: { subject: 'upload' },
+      });
+      await response.body?.cancel();
+      if (response.status !== 201 && response.status !== 204) throw new StorageError('internal');
+      return await this.finish(key, etag, total, metadata);
+    } finally {
+      forgetListings(this.bucket, path);
+    }
   }
 
   async discard(uploadId: string): Promise<void> {
