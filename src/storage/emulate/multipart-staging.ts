@@ -152,16 +152,24 @@ export class MultipartStaging {
     // Each requested part by its record's name; its trailer says which bytes it holds.
     const parts: StagedPart[] = new Array(requested.length);
     let next = 0;
+    let failedRead = false;
     const reader = async () => {
       for (let i = next++; i < requested.length; i = next++) {
+        if (failedRead) return;
         const { partNumber, etag } = requested[i]!;
         const record = recordPath(uploadId, partNumber);
         const trailer = readTrailer(await this.staging.readTail(record, PART_TRAILER_BYTES));
-        if (!trailer || trailer.md5 !== etag.replace(/"/g, '').toLowerCase()) throw new StorageError('invalid-part');
+        if (!trailer || trailer.md5 !== etag.replace(/"/g, '').toLowerCase()) {
+          failedRead = true;
+          throw new StorageError('invalid-part');
+        }
         parts[i] = { partNumber, md5: trailer.md5, size: trailer.size, record };
       }
     };
-    await Promise.all(Array.from({ length: Math.min(TRAILER_READS, requested.length) }, reader));
+    // Every read settles before the answer (none is left running after a failure).
+    const settled = await Promise.allSettled(Array.from({ length: Math.min(TRAILER_READS, requested.length) }, reader));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     const total = parts.reduce((sum, p) => sum + p.size, 0);
     const etag = await multipartEtag(parts.map((p) => p.md5));
     const info = await this.parts.assemble(uploadId, manifest.key, parts, total, etag, manifest.metadata);
