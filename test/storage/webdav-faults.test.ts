@@ -88,6 +88,15 @@ describe('webdav driver: upstream faults', () => {
     expect(await hits()).toBe(1);
   });
 
+  it('a MKCOL answered 403 for a collection that is not there afterwards stays AccessDenied, and no PUT is sent', async () => {
+    // The driver checks a 403 on MKCOL (Apache's answer to a lost mkdir race, adrs/0022) by looking
+    // for the collection: here it is absent, so the refusal stands. MKCOL, PROPFIND — no PUT.
+    const { backend, hits } = faulty('mkcol403');
+    const error = await s3Failure(put(backend, 'dir/k', 'x'));
+    expect([error.code, error.status]).toEqual(['AccessDenied', 403]);
+    expect(await hits()).toBe(2);
+  });
+
   it('a server dropping the connection mid-upload fails the PUT, once', async () => {
     const { backend, hits } = faulty('dropmid');
     const data = pattern(1024 * 1024);

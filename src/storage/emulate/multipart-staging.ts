@@ -6,13 +6,16 @@ import { chunkReader, type ChunkReader } from '../../core/chunk-reader';
 
 /**
  * Multipart uploads for a store that has none (adrs/0022), backend-neutral: all it needs is a
- * hidden place to put, read, list and remove small objects (`StagingStore`) and a way to hold the
- * parts' bytes (`PartStore`). Per upload, under `<uploadId>/`:
+ * hidden place to put, read and remove small objects (`StagingStore`) and a way to hold the parts'
+ * bytes (`PartStore`). Per upload, under `<uploadId>/`:
  *   - `upload.json`: the key and metadata given at creation (its absence means NoSuchUpload);
- *   - one record per part, named `<part number, 5 digits>.<md5>.<size>`: the part's S3 ETag and size
- *     are in its name, so Complete validates the requested parts from one listing.
- * With `StagedPartBytes` the record is the part's bytes themselves; a store with its own chunked
- * upload (Nextcloud) keeps the bytes there and leaves the records empty.
+ *   - one record per part at a name fixed by its part number, `<5 digits>.part`, ending in a
+ *     48-byte trailer: the part's MD5 (its S3 ETag) and size. A part uploaded again replaces the
+ *     record (last upload wins) without anything being listed, and Complete finds each requested
+ *     part by name and validates it from its trailer.
+ * With `StagedPartBytes` the record is the part's bytes followed by the trailer (PUT under a
+ * provisional name, then MOVE onto the record: a cut upload never replaces a good part); a store with
+ * its own chunked upload (Nextcloud) keeps the bytes there and the record is the trailer alone.
  * Complete streams the parts in order into ONE write of the total length (never buffered), with the
  * S3 multipart ETag (md5 of the part md5s, "-N"), then removes the upload's staging area.
  */
@@ -20,9 +23,8 @@ export interface StagingStore {
   write(path: string, body: ReadableStream<Uint8Array>, length: number): Promise<void>;
   /** The bytes at `path`, or null when absent. */
   read(path: string): Promise<ReadableStream<Uint8Array> | null>;
-  /** Names and sizes directly under `dir` (ending in '/'), or null when `dir` does not exist. */
-  list(dir: string): Promise<{ name: string; size: number }[] | null>;
-  remove(paths: string[]): Promise<void>;
+  /** The last `length` bytes at `path` (all of it when shorter), or null when absent. */
+  readTail(path: string, length: number): Promise<Uint8Array | null>;
   /** Removes `dir` and everything under it. */
   removeAll(dir: string): Promise<void>;
   /** Renames within the store (WebDAV MOVE), replacing `to`. */
@@ -32,8 +34,11 @@ export interface StagingStore {
 /** Where the parts' bytes live and how the object is assembled from them. */
 export interface PartStore {
   begin(uploadId: string, key: string): Promise<void>;
-  /** Stores a part's bytes; `record` is the staging path its record will have. */
-  putPart(uploadId: string, key: string, partNumber: number, record: string, body: ReadableStream<Uint8Array>, length: number): Promise<boolean>;
+  /**
+   * Stores a part's bytes and then its record at `record` (replacing an earlier one), the record
+   * ending in `partTrailer(md5, length)`. `md5` settles once `body` has been read to its end.
+   */
+  putPart(uploadId: string, key: string, partNumber: number, record: string, body: ReadableStream<Uint8Array>, length: number, md5: Promise<string>): Promise<void>;
   assemble(uploadId: string, key: string, parts: StagedPart[], total: number, etag: string, metadata: ObjectMetadata): Promise<ObjectInfo>;
   discard(uploadId: string): Promise<void>;
 }
@@ -54,10 +59,36 @@ interface Manifest {
 
 const UPLOAD_ID = /^[A-Z2-7]{26}$/;
 const MANIFEST = 'upload.json';
-const RECORD = /^(\d{5})\.([0-9a-f]{32})\.(\d+)$/;
+/** MD5 hex (32) + size in decimal, zero-padded to 16 digits (parts are at most 5 GiB). */
+export const PART_TRAILER_BYTES = 48;
+const TRAILER = /^([0-9a-f]{32})(\d{16})$/;
+/** Complete reads this many part trailers at once. */
+const TRAILER_READS = 8;
 
-function recordName(partNumber: number, md5: string, size: number): string {
-  return `${String(partNumber).padStart(5, '0')}.${md5}.${size}`;
+function recordPath(uploadId: string, partNumber: number): string {
+  return `${uploadId}/${String(partNumber).padStart(5, '0')}.part`;
+}
+
+/** The fixed-length end of a part record: the part's MD5 and size. */
+export function partTrailer(md5: string, size: number): Uint8Array {
+  return new TextEncoder().encode(md5 + String(size).padStart(16, '0'));
+}
+
+function readTrailer(bytes: Uint8Array | null): { md5: string; size: number } | null {
+  if (!bytes || bytes.byteLength < PART_TRAILER_BYTES) return null;
+  const match = TRAILER.exec(new TextDecoder().decode(bytes.subarray(bytes.byteLength - PART_TRAILER_BYTES)));
+  return match ? { md5: match[1]!, size: Number(match[2]) } : null;
+}
+
+/** `body`, then — once it has been read to its end and `md5` has settled — the part trailer. */
+function withTrailer(body: ReadableStream<Uint8Array>, md5: Promise<string>, length: number): ReadableStream<Uint8Array> {
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      async flush(controller) {
+        controller.enqueue(partTrailer(await md5, length));
+      },
+    }),
+  );
 }
 
 function hexBytes(hex: string): Uint8Array {
@@ -95,38 +126,37 @@ export class MultipartStaging {
   async uploadPart(key: string, uploadId: string, partNumber: number, body: ReadableStream<Uint8Array>, length: number): Promise<{ etag: string }> {
     await this.manifest(key, uploadId, body);
     const hashed = md5WhileStreaming(body);
-    // The record's name holds the MD5, known only once the bytes are through: bytes first (under a
-    // provisional name the part store may use), record after.
-    const provisional = `${uploadId}/${String(partNumber).padStart(5, '0')}.incoming.${randomBase32(8)}`;
-    const recordHoldsBytes = await this.parts.putPart(uploadId, key, partNumber, provisional, hashed.stream, length);
-    const md5 = await hashed.md5;
-    const record = `${uploadId}/${recordName(partNumber, md5, length)}`;
-    if (recordHoldsBytes) {
-      await this.staging.move(provisional, record);
-    } else {
-      await this.staging.write(record, new Blob([]).stream(), 0);
-    }
-    // A part uploaded again under the same number replaces the earlier one.
-    const earlier = (await this.staging.list(`${uploadId}/`)) ?? [];
-    const stale = earlier.filter((e) => e.name.startsWith(`${String(partNumber).padStart(5, '0')}.`) && `${uploadId}/${e.name}` !== record);
-    if (stale.length > 0) await this.staging.remove(stale.map((e) => `${uploadId}/${e.name}`));
-    return { etag: md5 };
+    // The record's name is fixed by the part number: a part uploaded again replaces it, nothing is listed.
+    await this.parts.putPart(uploadId, key, partNumber, recordPath(uploadId, partNumber), hashed.stream, length, hashed.md5);
+    return { etag: await hashed.md5 };
   }
 
   async complete(key: string, uploadId: string, requested: CompletedPart[]): Promise<ObjectInfo> {
     const manifest = await this.manifest(key, uploadId);
-    const listed = (await this.staging.list(`${uploadId}/`)) ?? [];
-    const staged = new Map<string, StagedPart>();
-    for (const { name } of listed) {
-      const match = RECORD.exec(name);
-      if (match) staged.set(`${Number(match[1])}.${match[2]}`, { partNumber: Number(match[1]), md5: match[2]!, size: Number(match[3]), record: `${uploadId}/${name}` });
-    }
-    const parts = requested.map((part, i) => {
+    requested.forEach((part, i) => {
       if (i > 0 && part.partNumber <= requested[i - 1]!.partNumber) throw new StorageError('invalid-part-order');
-      const found = staged.get(`${part.partNumber}.${part.etag.replace(/"/g, '').toLowerCase()}`);
-      if (!found) throw new StorageError('invalid-part');
-      return found;
     });
+    // Each requested part by its record's name; its trailer says which bytes it holds.
+    const parts: StagedPart[] = new Array(requested.length);
+    let next = 0;
+    let failedRead = false;
+    const reader = async () => {
+      for (let i = next++; i < requested.length; i = next++) {
+        if (failedRead) return;
+        const { partNumber, etag } = requested[i]!;
+        const record = recordPath(uploadId, partNumber);
+        const trailer = readTrailer(await this.staging.readTail(record, PART_TRAILER_BYTES));
+        if (!trailer || trailer.md5 !== etag.replace(/"/g, '').toLowerCase()) {
+          failedRead = true;
+          throw new StorageError('invalid-part');
+        }
+        parts[i] = { partNumber, md5: trailer.md5, size: trailer.size, record };
+      }
+    };
+    // Every read settles before the answer (none is left running after a failure).
+    const settled = await Promise.allSettled(Array.from({ length: Math.min(TRAILER_READS, requested.length) }, reader));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     const total = parts.reduce((sum, p) => sum + p.size, 0);
     const etag = await multipartEtag(parts.map((p) => p.md5));
     const info = await this.parts.assemble(uploadId, manifest.key, parts, total, etag, manifest.metadata);
@@ -172,15 +202,19 @@ export class StagedPartBytes implements PartStore {
 
   async begin(): Promise<void> {}
 
-  async putPart(_uploadId: string, _key: string, _partNumber: number, record: string, body: ReadableStream<Uint8Array>, length: number): Promise<boolean> {
-    await this.staging.write(record, body, length);
-    return true;
+  async putPart(_uploadId: string, _key: string, _partNumber: number, record: string, body: ReadableStream<Uint8Array>, length: number, md5: Promise<string>): Promise<void> {
+    // Under a provisional name first: a cut upload must not replace a good part; the MOVE replaces it whole.
+    const provisional = `${record}.incoming.${randomBase32(8)}`;
+    await this.staging.write(provisional, withTrailer(body, md5, length), length + PART_TRAILER_BYTES);
+    await this.staging.move(provisional, record);
   }
 
   async assemble(_uploadId: string, key: string, parts: StagedPart[], total: number, etag: string, metadata: ObjectMetadata): Promise<ObjectInfo> {
     const staging = this.staging;
     let index = 0;
     let reader: ChunkReader | undefined;
+    /** Bytes of the current part still to pass on; what follows them in its record is the trailer. */
+    let remaining = 0;
     // Pull-based: the next part is opened only when the previous one is read to its end.
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
@@ -191,10 +225,17 @@ export class StagedPartBytes implements PartStore {
             const stream = await staging.read(part.record);
             if (!stream) return controller.error(new StorageError('invalid-part'));
             reader = chunkReader(stream);
+            remaining = part.size;
           }
           const chunk = await reader.read();
-          if (!chunk.done) return controller.enqueue(chunk.value);
-          reader = undefined;
+          if (chunk.done) {
+            reader = undefined;
+            if (remaining > 0) return controller.error(new StorageError('invalid-part'));
+            continue;
+          }
+          const keep = Math.min(chunk.value.byteLength, remaining);
+          remaining -= keep;
+          if (keep > 0) return controller.enqueue(keep === chunk.value.byteLength ? chunk.value : chunk.value.subarray(0, keep));
         }
       },
       async cancel(reason) {

@@ -6,6 +6,7 @@ import { StorageError } from '../errors';
 import { WebDavClient } from './client';
 import type { WebDavDriverConfig } from './config';
 import { listObjects } from './listing';
+import { DEFAULT_LISTING_TTL_MS, ListingCache } from './listing-cache';
 import { NextcloudChunkedParts } from './nextcloud-chunked';
 import { type DavBucket, deleteObjects, getObject, headObject, pathOf, putObject, recordStoredObject } from './objects';
 import { DavStagingStore } from './staging';
@@ -29,12 +30,14 @@ export class WebDavBackend implements Backend {
     if (!config.baseUrl.endsWith('/')) throw new StorageError('misconfigured', 'The WebDAV base URL must end in "/".');
     if (config.prefix !== '' && !config.prefix.endsWith('/')) throw new StorageError('misconfigured', 'The WebDAV key prefix must be empty or end in "/".');
     const client = new WebDavClient(config, allowList);
-    this.bucket = { tree: { client, root: config.baseUrl }, prefix: config.prefix, deadProperties: config.deadProperties };
+    // One connection's listings: same server, same credentials (another user may see another tree).
+    const listings = new ListingCache(`${config.baseUrl}\n${JSON.stringify(config.auth)}`, config.listingCacheTtlMs ?? DEFAULT_LISTING_TTL_MS);
+    this.bucket = { tree: { client, root: config.baseUrl }, prefix: config.prefix, deadProperties: config.deadProperties, listings };
     this.maxKeyBytes = MAX_KEY_BYTES - new TextEncoder().encode(config.prefix).byteLength;
     const staging = new DavStagingStore(this.bucket.tree);
     const parts =
       config.flavor === 'nextcloud' && config.uploadsUrl
-        ? new NextcloudChunkedParts(client, config.uploadsUrl.endsWith('/') ? config.uploadsUrl : `${config.uploadsUrl}/`, this.bucket, (key, etag, size, metadata) =>
+        ? new NextcloudChunkedParts(client, config.uploadsUrl.endsWith('/') ? config.uploadsUrl : `${config.uploadsUrl}/`, this.bucket, staging, (key, etag, size, metadata) =>
             this.bucket.deadProperties ? recordStoredObject(this.bucket, key, this.bucket.prefix + key, etag, size, metadata) : this.headAfterWrite(key, size, metadata),
           )
         : new StagedPartBytes(staging, (key, body, length, metadata, etag) => putObject(this.bucket, key, body, length, metadata, { conditionalWrites: false, etag }));

@@ -14,6 +14,8 @@ export interface WebDavDriverConfig {
   /** Probed: the server keeps dead properties (PROPPATCH), so user metadata can be stored. */
   deadProperties: boolean;
   timeoutMs?: number; retries?: number; retryBaseMs?: number;
+  /** How long a collection's listing is served from isolate memory (listing-cache.ts); 0 turns it off. Default 60 s. */
+  listingCacheTtlMs?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;

@@ -73,18 +73,36 @@ async function createFrom(tree: DavTree, segments: string[], existing: number): 
   }
 }
 
+/** MKCOLs answered 423 are sent again this many times (the concurrent request holding the lock is brief). */
+const MKCOL_LOCKED_RETRIES = 3;
+const MKCOL_LOCKED_WAIT_MS = 50;
+
 /**
  * MKCOL: 201 made, 405 already there (as a collection — or as a file, which the PUT then reports).
- * 409 is a missing parent — or, on some servers (rclone), another request creating the same
- * collection at the same moment: it counts as made if the collection exists now.
+ * Three answers mean "another request is making it at this very moment" (adrs/0022, "Concurrent
+ * MKCOL"):
+ *  - 403: Apache mod_dav_fs checks "exists?" (405) and then mkdir()s; a concurrent MKCOL of the same
+ *    collection that loses the mkdir race gets EEXIST, which it answers 403 Forbidden ("Unable to
+ *    create collection", its error log says `(17)File exists`).
+ *  - 423: rclone serve webdav (golang.org/x/net/webdav) takes a temporary lock on the path for every
+ *    write; a second MKCOL of the same path while the first holds it is answered 423 Locked. MKCOL
+ *    is idempotent: it is sent again, a few times, after a short wait.
+ *  - 409: a missing parent — or, on some servers, the same race.
+ * Each counts as made if the collection exists now (one PROPFIND Depth 0, only on those answers);
+ * if not, the answer stands (403 → auth-failed, 409/423 → conflict). No other status is retried.
  */
 export async function mkcol(tree: DavTree, url: string): Promise<void> {
-  const response = await tree.client.send({ method: 'MKCOL', url, idempotent: true, context: { subject: 'object' }, accept: [405, 409] });
-  await response.body?.cancel();
-  if (response.status !== 409) return;
+  let response: Response;
+  for (let attempt = 0; ; attempt++) {
+    response = await tree.client.send({ method: 'MKCOL', url, idempotent: true, context: { subject: 'object' }, accept: [403, 405, 409, 423] });
+    await response.body?.cancel();
+    if (response.status !== 423 || attempt === MKCOL_LOCKED_RETRIES) break;
+    await new Promise((resolve) => setTimeout(resolve, MKCOL_LOCKED_WAIT_MS * (1 + Math.random()) * 2 ** attempt));
+  }
+  if (response.status !== 403 && response.status !== 409 && response.status !== 423) return;
   const check = await tree.client.send({ method: 'PROPFIND', url, headers: { depth: '0' }, text: PROPFIND_BODY, idempotent: true, context: { subject: 'object' }, accept: [404] });
   await check.body?.cancel();
-  if (check.status === 404) throw translateWebDavFailure({ kind: 'response', status: 409 }, { subject: 'object' });
+  if (check.status === 404) throw translateWebDavFailure({ kind: 'response', status: response.status }, { subject: 'object' });
 }
 
 /** A thrown StorageError for a 2xx answer the driver cannot use. */

@@ -19,6 +19,7 @@ export const WebDavUpstreamConfig = z.object({
   timeoutMs: z.number().int().positive().optional(),
   retries: z.number().int().min(0).max(10).optional(),
   retryBaseMs: z.number().int().positive().optional(),
+  listingCacheTtlMs: z.number().int().min(0).max(3_600_000).optional(),
 });
 export type WebDavUpstreamConfig = z.infer<typeof WebDavUpstreamConfig>;
 

@@ -64,7 +64,9 @@ type Item = { kind: 'object'; info: ObjectInfo } | { kind: 'prefix'; prefix: str
 
 /** Members of a collection (client path `dir`, '' or ending in "/"), sorted in key order; [] when it does not exist. */
 async function members(bucket: DavBucket, dir: string): Promise<{ key: string; entry: DavEntry }[]> {
-  const entries = (await propfind(bucket.tree, bucket.prefix + dir, 1, { subject: 'object' })) ?? [];
+  const path = bucket.prefix + dir;
+  const url = bucket.tree.client.urlFor(bucket.tree.root, path);
+  const entries = (await bucket.listings.members(url, () => propfind(bucket.tree, path, 1, { subject: 'object' }))) ?? [];
   return entries
     .filter((e) => e.path !== '' && !(bucket.prefix + dir === '' && (e.path === STAGING_COLLECTION || e.path === `${STAGING_COLLECTION}/`)))
     .map((entry) => ({ key: dir + entry.path, entry }))

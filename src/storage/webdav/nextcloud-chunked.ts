@@ -1,9 +1,9 @@
 import type { ObjectInfo, ObjectMetadata } from '../backend';
-import type { PartStore, StagedPart } from '../emulate/multipart-staging';
+import { PART_TRAILER_BYTES, partTrailer, type PartStore, type StagedPart, type StagingStore } from '../emulate/multipart-staging';
 import { StorageError } from '../errors';
 import type { WebDavClient } from './client';
 import { ensureParents } from './dav';
-import type { DavBucket } from './objects';
+import { type DavBucket, forgetListings } from './objects';
 
 /**
  * Nextcloud chunked upload v2 (docs.nextcloud.com, "Chunked file upload", v2): the parts' bytes go
@@ -22,6 +22,8 @@ export class NextcloudChunkedParts implements PartStore {
     private readonly client: WebDavClient,
     private readonly uploadsUrl: string,
     private readonly bucket: DavBucket,
+    /** Where the part records (their MD5 and size) are kept: chunk names must be numbers. */
+    private readonly staging: StagingStore,
     /** Stores the ETag and metadata once the file is in place (dead properties). */
     private readonly finish: (key: string, etag: string, size: number, metadata: ObjectMetadata) => Promise<ObjectInfo>,
   ) {}
@@ -45,7 +47,7 @@ export class NextcloudChunkedParts implements PartStore {
     await response.body?.cancel();
   }
 
-  async putPart(uploadId: string, key: string, partNumber: number, _record: string, body: ReadableStream<Uint8Array>, length: number): Promise<boolean> {
+  async putPart(uploadId: string, key: string, partNumber: number, record: string, body: ReadableStream<Uint8Array>, length: number, md5: Promise<string>): Promise<void> {
     const response = await this.client.send({
       method: 'PUT',
       url: `${this.uploadUrl(uploadId)}/${partNumber}`,
@@ -55,7 +57,7 @@ export class NextcloudChunkedParts implements PartStore {
       context: { subject: 'upload' },
     });
     await response.body?.cancel();
-    return false;
+    await this.staging.write(record, new Blob([partTrailer(await md5, length)]).stream(), PART_TRAILER_BYTES);
   }
 
   async assemble(uploadId: string, key: string, parts: StagedPart[], total: number, etag: string, metadata: ObjectMetadata): Promise<ObjectInfo> {
@@ -67,17 +69,21 @@ export class NextcloudChunkedParts implements PartStore {
       await response.body?.cancel();
     }
     const path = this.bucket.prefix + key;
-    await ensureParents(this.bucket.tree, path);
-    const response = await this.client.send({
-      method: 'MOVE',
-      url: `${this.uploadUrl(uploadId)}/.file`,
-      headers: { destination: this.destination(key), 'oc-total-length': String(total), overwrite: 'T' },
-      idempotent: false,
-      context: { subject: 'upload' },
-    });
-    await response.body?.cancel();
-    if (response.status !== 201 && response.status !== 204) throw new StorageError('internal');
-    return this.finish(key, etag, total, metadata);
+    try {
+      await ensureParents(this.bucket.tree, path);
+      const response = await this.client.send({
+        method: 'MOVE',
+        url: `${this.uploadUrl(uploadId)}/.file`,
+        headers: { destination: this.destination(key), 'oc-total-length': String(total), overwrite: 'T' },
+        idempotent: false,
+        context: { subject: 'upload' },
+      });
+      await response.body?.cancel();
+      if (response.status !== 201 && response.status !== 204) throw new StorageError('internal');
+      return await this.finish(key, etag, total, metadata);
+    } finally {
+      forgetListings(this.bucket, path);
+    }
   }
 
   async discard(uploadId: string): Promise<void> {

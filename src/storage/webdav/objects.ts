@@ -4,6 +4,7 @@ import { StorageError } from '../errors';
 import { md5WhileStreaming } from '../../core/md5-stream';
 import { STAGING_COLLECTION } from './config';
 import { type DavTree, ensureParents, forgetCollection, malformed, mkcol, propfind } from './dav';
+import type { ListingCache } from './listing-cache';
 import { bareEtag, type DavEntry } from './multistatus';
 import { currentStoredObject, ifEtagHeader, proppatchBody } from './stored-object';
 
@@ -12,6 +13,19 @@ export interface DavBucket {
   tree: DavTree;
   prefix: string;
   deadProperties: boolean;
+  /** Collection listings kept briefly in memory (listing-cache.ts); writes here forget what they change. */
+  listings: ListingCache;
+}
+
+/**
+ * After a write or delete of the server path `path`: its collection and every one above it list
+ * differently now (a new member, a new sub-collection, another tag). A `dir/` path forgets itself
+ * and everything cached under it.
+ */
+export function forgetListings(bucket: DavBucket, path: string): void {
+  const segments = path.split('/');
+  const urls = segments.map((_, i) => bucket.tree.client.urlFor(bucket.tree.root, i === 0 ? '' : `${segments.slice(0, i).join('/')}/`));
+  bucket.listings.forget(urls, path.endsWith('/') ? urls[urls.length - 1] : undefined);
 }
 
 const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
@@ -191,28 +205,32 @@ export async function putObject(bucket: DavBucket, key: string, body: ReadableSt
     if (current.etag) headers.if = ifEtagHeader(current.etag);
     condition = 'If-Match';
   }
-  await ensureParents(bucket.tree, path);
-  if (metadata.contentType) headers['content-type'] = metadata.contentType;
-  const hashed = md5WhileStreaming(body);
-  const url = bucket.tree.client.urlFor(bucket.tree.root, path);
-  const response = await bucket.tree.client.send({
-    method: 'PUT',
-    url,
-    headers,
-    stream: { body: hashed.stream, length },
-    idempotent: false,
-    context: { subject: 'object', ...(condition ? { condition } : {}) },
-  });
-  await response.body?.cancel();
-  const md5 = await hashed.md5;
-  const etag = options.etag ?? md5;
-  if (!bucket.deadProperties) {
-    const tag = response.headers.get('etag');
-    if (tag) return { key, size: length, etag: bareEtag(tag), lastModified: new Date(), metadata };
-    const head = await headObject(bucket, key);
-    return head ?? { key, size: length, etag: md5, lastModified: new Date(), metadata };
+  try {
+    await ensureParents(bucket.tree, path);
+    if (metadata.contentType) headers['content-type'] = metadata.contentType;
+    const hashed = md5WhileStreaming(body);
+    const url = bucket.tree.client.urlFor(bucket.tree.root, path);
+    const response = await bucket.tree.client.send({
+      method: 'PUT',
+      url,
+      headers,
+      stream: { body: hashed.stream, length },
+      idempotent: false,
+      context: { subject: 'object', ...(condition ? { condition } : {}) },
+    });
+    await response.body?.cancel();
+    const md5 = await hashed.md5;
+    const etag = options.etag ?? md5;
+    if (!bucket.deadProperties) {
+      const tag = response.headers.get('etag');
+      if (tag) return { key, size: length, etag: bareEtag(tag), lastModified: new Date(), metadata };
+      const head = await headObject(bucket, key);
+      return head ?? { key, size: length, etag: md5, lastModified: new Date(), metadata };
+    }
+    return await recordStoredObject(bucket, key, path, etag, length, metadata);
+  } finally {
+    forgetListings(bucket, path);
   }
-  return recordStoredObject(bucket, key, path, etag, length, metadata);
 }
 
 /**
@@ -242,8 +260,12 @@ export async function recordStoredObject(bucket: DavBucket, key: string, path: s
 async function putDirectory(bucket: DavBucket, key: string, path: string, body: ReadableStream<Uint8Array>, length: number): Promise<ObjectInfo> {
   await body.cancel().catch(() => {});
   if (length !== 0) throw new StorageError('invalid-key', 'On this storage a key ending in "/" is a directory and can hold no bytes.');
-  await ensureParents(bucket.tree, path);
-  await mkcol(bucket.tree, bucket.tree.client.urlFor(bucket.tree.root, path));
+  try {
+    await ensureParents(bucket.tree, path);
+    await mkcol(bucket.tree, bucket.tree.client.urlFor(bucket.tree.root, path));
+  } finally {
+    forgetListings(bucket, path);
+  }
   return { key, size: 0, etag: EMPTY_MD5, lastModified: new Date(), metadata: { user: {} } };
 }
 
@@ -276,6 +298,10 @@ async function deleteOne(bucket: DavBucket, key: string): Promise<void> {
     if (!members || members.some((m) => m.path !== '')) return;
     forgetCollection(url);
   }
-  const response = await bucket.tree.client.send({ method: 'DELETE', url, idempotent: true, context: { subject: 'object' }, accept: [404] });
-  await response.body?.cancel();
+  try {
+    const response = await bucket.tree.client.send({ method: 'DELETE', url, idempotent: true, context: { subject: 'object' }, accept: [404] });
+    await response.body?.cancel();
+  } finally {
+    forgetListings(bucket, path);
+  }
 }

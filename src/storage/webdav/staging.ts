@@ -1,6 +1,6 @@
 import type { StagingStore } from '../emulate/multipart-staging';
 import { STAGING_COLLECTION } from './config';
-import { type DavTree, ensureParents, forgetCollection, propfind } from './dav';
+import { type DavTree, ensureParents, forgetCollection } from './dav';
 
 /**
  * The multipart staging area on a WebDAV server: `<baseUrl>/.bucketgate-uploads/`, beside (never
@@ -32,16 +32,14 @@ export class DavStagingStore implements StagingStore {
     return response.body ?? new Blob([]).stream();
   }
 
-  async list(dir: string): Promise<{ name: string; size: number }[] | null> {
-    const entries = await propfind(this.tree, this.path(dir), 1, { subject: 'upload' });
-    return entries?.filter((e) => e.path !== '' && !e.collection).map((e) => ({ name: e.path, size: e.size ?? 0 })) ?? null;
-  }
-
-  async remove(paths: string[]): Promise<void> {
-    for (const path of paths) {
-      const response = await this.tree.client.send({ method: 'DELETE', url: this.url(path), idempotent: true, context: { subject: 'upload' }, accept: [404] });
+  async readTail(path: string, length: number): Promise<Uint8Array | null> {
+    const response = await this.tree.client.send({ method: 'GET', url: this.url(path), headers: { range: `bytes=-${length}` }, idempotent: true, context: { subject: 'upload' }, accept: [404] });
+    if (response.status === 404) {
       await response.body?.cancel();
+      return null;
     }
+    // 206 is the tail; a server that ignores Range (200) sends it all, and only its end is kept.
+    return lastBytes(response.body ?? new Blob([]).stream(), length);
   }
 
   async removeAll(dir: string): Promise<void> {
@@ -62,4 +60,17 @@ export class DavStagingStore implements StagingStore {
     });
     await response.body?.cancel();
   }
+}
+
+/** The last `length` bytes of a stream, read through without keeping more than that. */
+async function lastBytes(body: ReadableStream<Uint8Array>, length: number): Promise<Uint8Array> {
+  let tail = new Uint8Array(0);
+  for await (const chunk of body) {
+    const joined = new Uint8Array(Math.min(tail.byteLength + chunk.byteLength, length));
+    const fromChunk = Math.min(chunk.byteLength, joined.byteLength);
+    joined.set(tail.subarray(tail.byteLength - (joined.byteLength - fromChunk)), 0);
+    joined.set(chunk.subarray(chunk.byteLength - fromChunk), joined.byteLength - fromChunk);
+    tail = joined;
+  }
+  return tail;
 }

@@ -14,6 +14,8 @@ declare module 'vitest' {
     upstreamGateway: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string };
     /** WebDAV servers of the webdav runners (test/storage/upstreams/webdav-upstreams.ts): Apache mod_dav, rclone, the Nextcloud fake. */
     apacheDav: { url: string; username: string; password: string };
+    /** Apache through test/storage/upstreams/counting-proxy.ts (`GET /__requests?under=<path>`). */
+    countingApacheDav: { url: string; username: string; password: string };
     rcloneWebDav: { url: string; username: string; password: string };
     nextcloudFake: { url: string; username: string; password: string; uploadsUrl: string };
   }

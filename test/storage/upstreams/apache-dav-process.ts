@@ -44,7 +44,8 @@ export async function startApacheDav(): Promise<ApacheDav> {
     `Listen 127.0.0.1:${port}`,
     `PidFile "${join(dir, 'httpd.pid')}"`,
     `ErrorLog "${join(dir, 'error.log')}"`,
-    `LogLevel warn`,
+    // mod_dav logs why it refused a request (e.g. `(17)File exists: Unable to create collection`).
+    `LogLevel warn dav:info`,
     ...['mpm_event', 'authn_core', 'authn_file', 'authz_core', 'authz_user', 'auth_basic', 'dav', 'dav_fs'].map(
       (m) => `LoadModule ${m}_module "${MODULES}/mod_${m}.so"`,
     ),
@@ -109,7 +110,9 @@ export async function startApacheDav(): Promise<ApacheDav> {
         child.kill('SIGTERM');
         await exited;
       }
-      await rm(dir, { recursive: true, force: true });
+      // BUCKETGATE_KEEP_APACHE_DIR=1 keeps config and error.log for reading after the run.
+      if (process.env.BUCKETGATE_KEEP_APACHE_DIR) console.log(`apache dir kept: ${dir}`);
+      else await rm(dir, { recursive: true, force: true });
     },
   };
 }

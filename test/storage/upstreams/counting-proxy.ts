@@ -6,6 +6,8 @@ import { createServer, request, type Server } from 'node:http';
  * (a few hundred bytes of headers and XML) rather than through the gateway (the object twice).
  * Requests keep their Host header, so SigV4 signatures made for the proxy's address still verify.
  * `GET /__bytes` answers `{"sent":N,"received":M}` (to and from the upstream) and resets them.
+ * `GET /__requests?under=<path>` answers the requests forwarded for paths under `<path>`, counted by
+ * method (`{"PROPFIND":N,…}`), and forgets them: a test working under its own path counts only its own.
  */
 export interface CountingProxy {
   url: string;
@@ -16,7 +18,21 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const upstream = new URL(target);
   let sent = 0;
   let received = 0;
+  const forwarded: { method: string; path: string }[] = [];
   const server: Server = createServer((req, res) => {
+    if (req.url?.startsWith('/__requests?')) {
+      const under = new URL(req.url, 'http://x').searchParams.get('under') ?? '/';
+      const counts: Record<string, number> = {};
+      for (let i = forwarded.length - 1; i >= 0; i--) {
+        const { method, path } = forwarded[i]!;
+        if (!path.startsWith(under)) continue;
+        counts[method] = (counts[method] ?? 0) + 1;
+        forwarded.splice(i, 1);
+      }
+      res.end(JSON.stringify(counts));
+      return;
+    }
+    forwarded.push({ method: req.method ?? '', path: decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname) });
     if (req.url === '/__bytes') {
       res.end(JSON.stringify({ sent, received }));
       sent = 0;

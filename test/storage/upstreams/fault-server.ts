@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  * `stall-*` never answers, `fail500-*` answers 500 with an error body full of things that must not
  * leak, `slowdown-*` 503 SlowDown, `serverbusy-*` Azure's 503 ServerBusy, `unavailable-*` a bare 503 page, `redirect-*` 307 to the metadata
  * address, `dropmid-*` reads part of a body then drops the connection, `echo-*` answers 200 and
- * records the request. `GET /__hits/<bucket>` answers how many requests that bucket got,
+ * records the request, `mkcol403-*` answers MKCOL 403 and everything else 404 (a WebDAV server refusing a
+ * collection). `GET /__hits/<bucket>` answers how many requests that bucket got,
  * `GET /__last/<bucket>` the last one (method, url, headers, body length) as JSON.
  */
 export interface FaultServer {
@@ -76,6 +77,11 @@ export async function startFaultServer(): Promise<FaultServer> {
         req.on('end', () => req.socket.destroy());
         return;
       }
+      case 'mkcol403':
+        req.resume();
+        res.writeHead(req.method === 'MKCOL' ? 403 : 404);
+        res.end();
+        return;
       case 'echo': {
         let bodyLength = 0;
         req.on('data', (chunk: Buffer) => (bodyLength += chunk.length));

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startApacheDav } from './apache-dav-process';
+import { startCountingProxy } from './counting-proxy';
 import { startNextcloudFake } from './nextcloud-fake';
 import { startRcloneWebDav } from './rclone-webdav-process';
 
@@ -25,6 +26,10 @@ export async function startWebDavUpstreams(project: TestProject): Promise<() => 
   const [apache, rclone, nextcloud] = started.map((s) => (s as PromiseFulfilledResult<WebDavServerInfo & { stop(): Promise<void> }>).value);
   const info = (s: WebDavServerInfo): WebDavServerInfo => ({ url: s.url, username: s.username, password: s.password });
   project.provide('apacheDav', info(apache!));
+  // Apache again, through a proxy that counts requests by method (request-count tests: staging, listing cache).
+  const counting = await startCountingProxy(new URL(apache!.url).origin);
+  stops.push(counting.close);
+  project.provide('countingApacheDav', { ...info(apache!), url: `${counting.url}${new URL(apache!.url).pathname}` });
   project.provide('rcloneWebDav', info(rclone!));
   project.provide('nextcloudFake', { ...info(nextcloud!), uploadsUrl: (nextcloud as unknown as { uploadsUrl: string }).uploadsUrl });
   return async () => {
@@ -35,6 +40,7 @@ export async function startWebDavUpstreams(project: TestProject): Promise<() => 
 declare module 'vitest' {
   export interface ProvidedContext {
     apacheDav: WebDavServerInfo;
+    countingApacheDav: WebDavServerInfo;
     rcloneWebDav: WebDavServerInfo;
     nextcloudFake: WebDavServerInfo & { uploadsUrl: string };
   }
