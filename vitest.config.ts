@@ -58,7 +58,7 @@ export default defineConfig(async () => {
     test: {
       include: ['test/unit/**/*.test.ts', 'test/worker/**/*.test.ts', 'test/storage/**/*.test.ts'],
       setupFiles: ['./test/worker/setup.ts'],
-      globalSetup: ['./test/oidc/global-setup.ts', './test/storage/upstreams/global-setup.ts'],
+      globalSetup: ['./test/oidc/global-setup.ts', './test/storage/upstreams/global-setup.ts', './test/usage/global-setup.ts'],
       testTimeout: 60_000,
       // Setup hooks upload fixtures (10 MiB and more) through the Worker; on a loaded 2-core machine
       // that outlasts vitest's 10 s default without anything being wrong.

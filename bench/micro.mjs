@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `node bench/micro.mjs [--count 5000] [--repeat 3]`: µs per request of the gateway's pure hot-path
- * steps in Node (bench/micro/hot-path.ts, bundled with esbuild). No workerd, no I/O: it shows
+ * `node bench/micro.mjs [--suite hot-path|sts-exchange] [--count 5000] [--repeat 3]`: µs per request of
+ * the gateway's pure hot-path steps (bench/micro/hot-path.ts) or of the STS exchange
+ * (bench/micro/sts-exchange.ts) in Node, bundled with esbuild. No workerd, no I/O: it shows
  * which step costs what, and whether a change moved it; the workerd ratios are `npm run bench`'s.
  */
 import { build } from 'esbuild';
@@ -14,12 +15,12 @@ import { parseArgs } from 'node:util';
 // workerd's non-standard constant-time compare, which the verifier uses; Node has it under node:crypto.
 crypto.subtle.timingSafeEqual ??= (a, b) => timingSafeEqual(a, b);
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '5000' }, repeat: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { suite: { type: 'string', default: 'hot-path' }, count: { type: 'string', default: '5000' }, repeat: { type: 'string', default: '3' } } });
 const dir = await mkdtemp(join(tmpdir(), 'bucketgate-micro-'));
 try {
   const outfile = join(dir, 'hot-path.mjs');
   await build({
-    entryPoints: [new URL('micro/hot-path.ts', import.meta.url).pathname], bundle: true, format: 'esm', platform: 'neutral',
+    entryPoints: [new URL(`micro/${values.suite}.ts`, import.meta.url).pathname], bundle: true, format: 'esm', platform: 'neutral',
     outfile, logLevel: 'error', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'import'],
   });
   const { run } = await import(outfile);

@@ -71,4 +71,15 @@ export interface Env {
   AUDIT_RETENTION_DAYS?: string;
   /** Days usage_daily rows are kept (default 400); pruned by the scheduled handler. */
   USAGE_RETENTION_DAYS?: string;
+  /**
+   * With USAGE bound, GET /admin/v1/usage reads the dataset through the Analytics Engine SQL API
+   * when both of these are set: the 32-hex-character account id ([vars]) and an API token with
+   * Account Analytics Read (a secret: `wrangler secret put USAGE_SQL_API_TOKEN`). Unset: D1 (adrs/0024).
+   */
+  USAGE_SQL_ACCOUNT_ID?: string;
+  USAGE_SQL_API_TOKEN?: string;
+  /** The dataset USAGE writes to (wrangler.toml `dataset`), default "bucketgate_usage": the binding does not tell its name. */
+  USAGE_DATASET?: string;
+  /** The SQL API's base URL, default https://api.cloudflare.com/client/v4; changed only by tests, and held to the SSRF guard. */
+  USAGE_SQL_API_BASE?: string;
 }

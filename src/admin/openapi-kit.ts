@@ -67,7 +67,8 @@ const ERROR_DESCRIPTIONS = {
   413: 'The request body exceeds 256 KiB.',
   422: 'The upstream the input names does not work (validate-before-save); `fields` carries its reason.',
   500: 'Unexpected failure; the Worker log has the details.',
-  503: 'The admin API is disabled (ADMIN_TOKEN unset or short) or MASTER_KEY is misconfigured.',
+  502: 'A service the answer comes from (the Analytics Engine SQL API) failed or answered something unusable.',
+  503: 'The admin API is disabled (ADMIN_TOKEN unset or short), MASTER_KEY is misconfigured, or a setting the route needs is invalid.',
 } as const;
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 

@@ -33,10 +33,16 @@ export async function assumeRoleWithWebIdentity(
   trace.issuer = identity.issuer;
   trace.subject = identity.subject;
 
-  const revoked = await findRevocation(env, { issuer: identity.issuer, subject: identity.subject, issuedAt: identity.issuedAt });
+  // Two independent reads, in parallel: the deny-list (KV, read on every exchange: a revocation
+  // applies at once where it was written) and the role (isolate memory within the registry TTL).
+  // Both come after the token verified, so a caller without a valid token learns nothing of roles
+  // and cannot make the gateway look names up; the revocation still wins over any role answer.
+  const [revoked, role] = await Promise.all([
+    findRevocation(env, { issuer: identity.issuer, subject: identity.subject, issuedAt: identity.issuedAt }),
+    findRoleByName(env, input.roleName),
+  ]);
   if (revoked) throw new StsError('IDPRejectedClaim', 'The web identity token was issued before its subject was revoked.');
 
-  const role = await findRoleByName(env, input.roleName);
   if (!role || !isTrusted(role.trust, identity.issuer, identity.audiences, identity.claims)) {
     throw new StsError('AccessDenied', NOT_AUTHORIZED);
   }

@@ -55,19 +55,34 @@ export async function pruneStsAudit(env: Env, now: Date): Promise<void> {
  */
 export async function hashClientIp(env: Pick<Env, 'MASTER_KEY'>, ip: string | null, now: Date): Promise<string | null> {
   if (!ip) return null;
-  const key = await clientIpKey(env.MASTER_KEY, now.toISOString().slice(0, 7));
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(ip)));
-  return [...mac.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const month = await clientIpKey(env.MASTER_KEY, now.toISOString().slice(0, 7));
+  // A pure function of (month's key, address): a client's next calls (STS, its requests' log lines)
+  // reuse it. Kept with the key it was made under, so a new month or MASTER_KEY starts afresh.
+  const kept = month.hashes.get(ip);
+  if (kept !== undefined) return kept;
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', month.key, new TextEncoder().encode(ip)));
+  const hash = [...mac.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  if (month.hashes.size >= MAX_IP_HASHES) month.hashes.delete(month.hashes.keys().next().value!);
+  month.hashes.set(ip, hash);
+  return hash;
 }
 
 // Every STS call hashes its client IP (the rate limit keys on it): the month's key is derived once
-// per isolate. A plain value, never a promise (workerd cancels requests awaiting another's I/O).
-let ipKey: { masterKey: string; month: string; key: CryptoKey } | undefined;
+// per isolate, and the hashes it made are kept with it (bounded, oldest forgotten first). Plain
+// values, never promises (workerd cancels requests awaiting another's I/O).
+interface MonthKey {
+  masterKey: string;
+  month: string;
+  key: CryptoKey;
+  hashes: Map<string, string>;
+}
+let ipKey: MonthKey | undefined;
+const MAX_IP_HASHES = 1000;
 
-async function clientIpKey(masterKey: string, month: string): Promise<CryptoKey> {
-  if (ipKey?.masterKey === masterKey && ipKey.month === month) return ipKey.key;
+async function clientIpKey(masterKey: string, month: string): Promise<MonthKey> {
+  if (ipKey?.masterKey === masterKey && ipKey.month === month) return ipKey;
   const bits = await deriveStsKeyBits(masterKey, `audit-client-ip/${month}`, 32);
   const key = await crypto.subtle.importKey('raw', bits, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  ipKey = { masterKey, month, key };
-  return key;
+  ipKey = { masterKey, month, key, hashes: new Map() };
+  return ipKey;
 }

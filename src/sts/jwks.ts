@@ -55,9 +55,12 @@ const lastForcedRefetch = new Map<string, number>();
 /** The IdP's key set, from cache when fresh enough. */
 export async function idpJwks(env: Env, idp: JwksSource, options: JwksOptions): Promise<JSONWebKeySet> {
   const now = options.now.getTime();
-  const key = await cacheKey(idp);
-  const cached = memory.get(key) ?? (await readKv(env, key));
-  if (cached) memory.set(key, cached);
+  const key = cacheKey(idp);
+  let cached = memory.get(key);
+  if (!cached) {
+    cached = await readKv(env, key);
+    if (cached) memory.set(key, cached);
+  }
   const age = cached ? now - cached.fetchedAt : Infinity;
   if (cached && age < JWKS_FRESH_MS) return cached.jwks;
   if (cached && age < JWKS_MAX_STALE_MS) {
@@ -78,7 +81,7 @@ export async function idpJwks(env: Env, idp: JwksSource, options: JwksOptions): 
  * when the IdP cannot be reached or answers with something unusable.
  */
 export async function refetchIdpJwks(env: Env, idp: JwksSource, now = Date.now()): Promise<JSONWebKeySet | null> {
-  const key = await cacheKey(idp);
+  const key = cacheKey(idp);
   const last = lastForcedRefetch.get(key);
   if (last !== undefined && now - last < FORCED_REFETCH_INTERVAL_MS) return null;
   lastForcedRefetch.set(key, now);
@@ -107,7 +110,7 @@ async function refresh(env: Env, idp: JwksSource, key: string, now: number): Pro
   const entry: CachedJwks = { jwks, fetchedAt: now };
   memory.set(key, entry);
   try {
-    await env.CACHE.put(KV_PREFIX + key, JSON.stringify(entry), { expirationTtl: JWKS_MAX_STALE_MS / 1000 });
+    await env.CACHE.put(await kvKey(key), JSON.stringify(entry), { expirationTtl: JWKS_MAX_STALE_MS / 1000 });
   } catch (error) {
     log.warn('jwks cache write failed', { error: errorText(error) });
   }
@@ -176,7 +179,7 @@ function parseJwks(value: unknown): JSONWebKeySet {
 
 async function readKv(env: Env, key: string): Promise<CachedJwks | undefined> {
   try {
-    const raw = await env.CACHE.get<CachedJwks>(KV_PREFIX + key, 'json');
+    const raw = await env.CACHE.get<CachedJwks>(await kvKey(key), 'json');
     if (raw && typeof raw.fetchedAt === 'number' && Array.isArray(raw.jwks?.keys)) return raw;
   } catch (error) {
     log.warn('jwks cache read failed', { error: errorText(error) });
@@ -184,8 +187,14 @@ async function readKv(env: Env, key: string): Promise<CachedJwks | undefined> {
   return undefined;
 }
 
-function cacheKey(idp: JwksSource): Promise<string> {
-  return sha256Hex(`${idp.issuer}\n${idp.jwksUri ?? ''}`);
+/** The isolate's key for an IdP's set: the issuer and JWKS URI as they are (no digest per exchange). */
+function cacheKey(idp: JwksSource): string {
+  return `${idp.issuer}\n${idp.jwksUri ?? ''}`;
+}
+
+/** KV keys are bounded: a digest of the isolate key, computed only when KV is asked (a memory miss or a refresh). */
+async function kvKey(key: string): Promise<string> {
+  return KV_PREFIX + (await sha256Hex(key));
 }
 
 function communicationError(): StsError {

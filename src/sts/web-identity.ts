@@ -83,9 +83,26 @@ function peek(token: string): { alg: string; issuer: string } {
   }
 }
 
+/**
+ * One key selector per cached JWKS object: createLocalJWKSet picks keys by kid and by the key type
+ * (and curve) the algorithm needs, and keeps each key it imported, so an IdP's public key is
+ * imported once per isolate while its set stays cached (jwks.ts hands out the same object until
+ * it refreshes it), not once per exchange. Weakly held: a replaced set takes its keys with it.
+ * What jose keeps is a CryptoKey (its import promise resolves without I/O), never a request's I/O.
+ */
+const keySelectors = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>();
+
+function keySelectorFor(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
+  let selector = keySelectors.get(jwks);
+  if (!selector) {
+    selector = createLocalJWKSet(jwks);
+    keySelectors.set(jwks, selector);
+  }
+  return selector;
+}
+
 async function verifyWith(token: string, jwks: JSONWebKeySet, idp: IdentityProvider, now: Date): Promise<JWTPayload> {
-  // createLocalJWKSet picks keys by kid and by the key type (and curve) the algorithm needs.
-  const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+  const { payload } = await jwtVerify(token, keySelectorFor(jwks), {
     algorithms: [...ALLOWED_ALGORITHMS],
     issuer: idp.issuer,
     audience: idp.audiences,

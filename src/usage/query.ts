@@ -22,7 +22,7 @@ export interface UsageTotals {
 }
 
 /** Every answer is bounded: a year of days × the busiest groups. */
-const MAX_ROWS = 10_000;
+export const MAX_USAGE_ROWS = 10_000;
 
 /** Sums of `usage_daily` over an inclusive day range, grouped by the given dimensions (column names are from a fixed list). */
 export async function usageTotals(env: Pick<Env, 'DB'>, filter: UsageFilter): Promise<UsageTotals[]> {
@@ -34,7 +34,7 @@ export async function usageTotals(env: Pick<Env, 'DB'>, filter: UsageFilter): Pr
   const columns = groups.join(', ');
   const { results } = await env.DB.prepare(
     `SELECT ${columns}, SUM(requests) AS requests, SUM(bytes_in) AS bytesIn, SUM(bytes_out) AS bytesOut, SUM(errors) AS errors
-     FROM usage_daily WHERE ${where.join(' AND ')} GROUP BY ${columns} ORDER BY ${columns} LIMIT ${MAX_ROWS}`,
+     FROM usage_daily WHERE ${where.join(' AND ')} GROUP BY ${columns} ORDER BY ${columns} LIMIT ${MAX_USAGE_ROWS}`,
   )
     .bind(...binds)
     .all<UsageTotals>();
