@@ -36,9 +36,6 @@ runBackendContract(
     skips: {
       'multipart-list-parts': NATIVE_ONLY,
       'multipart-list-uploads': NATIVE_ONLY,
-      copy: 'serverSideCopy is declared "none": the S3 layer copies by streaming (ADR 0010); see adrs/0021 for why Copy Blob From URL is not used yet',
-      'copy-pinned': 'serverSideCopy is declared "none": no copy runs in the store, so there is none to pin (the streamed copy judges its source by the bytes it reads)',
-      'upload-part-copy': 'serverSideCopy is declared "none": the S3 layer copies parts by streaming ranged reads (ADR 0010)',
     },
   },
 );
