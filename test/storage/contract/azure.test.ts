@@ -18,7 +18,7 @@ function config(accountUrl: string, container: string, prefix: string, extra: Pa
 }
 
 const NATIVE_ONLY =
-  "Azure keeps no part or upload listing the driver could answer from, so ListParts/ListMultipartUploads come from the S3 layer's multipart ledger in D1 (ADR 0004)";
+  "ListParts/ListMultipartUploads come from the S3 layer's multipart ledger in D1 (ADR 0004), which also judges completions; the driver does not answer them from Azure's uncommitted block list (adrs/0021 gives the reasons)";
 
 runBackendContract(
   'azure → Azurite',
