@@ -189,7 +189,9 @@ describe('azure driver: requests as sent', () => {
     const container = `echo-${crypto.randomUUID().slice(0, 8)}`;
     const b = openAzureBackend(env, { accountUrl: inject('faultyUpstreamUrl'), container, prefix: 'p/', auth: { kind: 'bearer', token: 'aad-token' } });
     const data = pattern(300 * 1024);
-    await b.put('a b+c', stream(data), data.byteLength, noMetadata);
+    const info = await b.put('a b+c', stream(data), data.byteLength, noMetadata);
+    // The ETag is the Content-MD5 the server computed over what it received (the body reaches it untouched).
+    expect(info.etag).toBe(await md5Hex(data));
     const sent = await lastRequest(container);
     expect([sent.method, sent.url]).toEqual(['PUT', `/${container}/p/a%20b%2Bc`]);
     expect(sent.headers).toMatchObject({ authorization: 'Bearer aad-token', 'x-ms-version': '2026-02-06', 'x-ms-blob-type': 'BlockBlob', 'content-length': String(data.byteLength) });

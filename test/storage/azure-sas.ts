@@ -1,15 +1,9 @@
-import { hmacBase64 } from '../../src/storage/azure/shared-key';
+import { serviceSas } from '../../src/storage/azure/service-sas';
 
 /**
- * A service SAS for a whole container (sr=c, sv=2020-12-06), signed with the account key as the
- * Blob REST reference "Create a service SAS" describes — what an operator would paste into a
- * connection. Test helper only: the gateway never mints SAS tokens.
+ * A service SAS for a whole container (sr=c), signed with the account key by the driver's own
+ * signer (src/storage/azure/service-sas.ts) — what an operator would paste into a connection.
  */
 export async function containerSas(accountName: string, accountKey: string, container: string, permissions: string, expiry = new Date(Date.now() + 3600_000)): Promise<string> {
-  const se = expiry.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const sv = '2020-12-06';
-  // sp, st, se, canonicalized resource, si, sip, spr, sv, sr, snapshot time, ses, rscc, rscd, rsce, rscl, rsct
-  const stringToSign = [permissions, '', se, `/blob/${accountName}/${container}`, '', '', '', sv, 'c', '', '', '', '', '', '', ''].join('\n');
-  const sig = await hmacBase64(accountKey, stringToSign);
-  return new URLSearchParams({ sv, sr: 'c', sp: permissions, se, sig }).toString();
+  return serviceSas({ accountName, accountKey, container, permissions, expiry });
 }

@@ -46,7 +46,8 @@ const KIND_OF_CODE: Record<string, StorageErrorKind> = {
   BlobArchived: 'conflict',
   BlobBeingRehydrated: 'conflict',
   PendingCopyOperation: 'conflict',
-  CannotVerifyCopySource: 'not-found',
+  // A copy's source (Copy Blob From URL, Put Block From URL) no longer has the Azure ETag it was pinned to.
+  SourceConditionNotMet: 'precondition-failed',
 };
 
 /** Codes that name the container as the fault: missing, being deleted, disabled. */
@@ -101,6 +102,8 @@ function storageKind(failure: AzureFailure, context: AzureCallContext): StorageE
   if (code !== undefined && OPERATOR_CODES.has(code)) return 'misconfigured';
   // An upload's blocks live on the destination blob: its absence means the upload is gone.
   if (code === 'BlobNotFound' && context.subject === 'upload') return 'no-such-upload';
+  // Azure could not read a copy's source; the status is the source's answer: gone, or refused.
+  if (code === 'CannotVerifyCopySource') return status === 404 ? 'not-found' : status === 401 || status === 403 ? 'auth-failed' : 'internal';
   if (code !== undefined && KIND_OF_CODE[code]) return KIND_OF_CODE[code];
   if (status === 503) return 'unavailable';
   if (code !== undefined) return 'internal';

@@ -119,6 +119,11 @@ export function md5HexFromBase64(value: string | null | undefined): string | und
   }
 }
 
+/** The inverse: a lowercase hex MD5 → the base64 Content-MD5 / x-ms-*-content-md5 headers carry. */
+export function md5Base64FromHex(md5: string): string {
+  return btoa(String.fromCharCode(...(md5.match(/../g) ?? []).map((h) => parseInt(h, 16))));
+}
+
 /** ETags arrive quoted; the Backend speaks them bare. */
 export function bareEtag(tag: string | null | undefined): string {
   return (tag ?? '').trim().replace(/^W\//, '').replace(/^"|"$/g, '');

@@ -18,7 +18,7 @@ function config(accountUrl: string, container: string, prefix: string, extra: Pa
 }
 
 const NATIVE_ONLY =
-  "Azure keeps no part or upload listing the driver could answer from, so ListParts/ListMultipartUploads come from the S3 layer's multipart ledger in D1 (ADR 0004)";
+  "ListParts/ListMultipartUploads come from the S3 layer's multipart ledger in D1 (ADR 0004), which also judges completions; the driver does not answer them from Azure's uncommitted block list (adrs/0021 gives the reasons)";
 
 runBackendContract(
   'azure → Azurite',
@@ -36,9 +36,6 @@ runBackendContract(
     skips: {
       'multipart-list-parts': NATIVE_ONLY,
       'multipart-list-uploads': NATIVE_ONLY,
-      copy: 'serverSideCopy is declared "none": the S3 layer copies by streaming (ADR 0010); see adrs/0021 for why Copy Blob From URL is not used yet',
-      'copy-pinned': 'serverSideCopy is declared "none": no copy runs in the store, so there is none to pin (the streamed copy judges its source by the bytes it reads)',
-      'upload-part-copy': 'serverSideCopy is declared "none": the S3 layer copies parts by streaming ranged reads (ADR 0010)',
     },
   },
 );

@@ -6,6 +6,8 @@ declare module 'vitest' {
     azuriteAccountUrl: string;
     /** s3rver behind a proxy that counts body bytes each way (test/storage/upstreams/counting-proxy.ts). */
     countingS3rverUrl: string;
+    /** Azurite behind the same kind of proxy, account path included: http://127.0.0.1:<port>/devstoreaccount1. */
+    countingAzuriteUrl: string;
     /** The deliberately faulty upstream (test/storage/upstreams/fault-server.ts). */
     faultyUpstreamUrl: string;
     /** A 127.0.0.1 port nothing listens on. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /**
@@ -84,10 +85,15 @@ export async function startFaultServer(): Promise<FaultServer> {
         return;
       case 'echo': {
         let bodyLength = 0;
-        req.on('data', (chunk: Buffer) => (bodyLength += chunk.length));
+        // The body's MD5 as Content-MD5, as Azure answers a Put Blob (the azure driver's ETag).
+        const md5 = createHash('md5');
+        req.on('data', (chunk: Buffer) => {
+          bodyLength += chunk.length;
+          md5.update(chunk);
+        });
         req.on('end', () => {
           last.set(bucket, { method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyLength });
-          res.writeHead(200, { etag: '"0123456789abcdef0123456789abcdef"', 'content-length': '0' });
+          res.writeHead(200, { etag: '"0123456789abcdef0123456789abcdef"', 'content-md5': md5.digest('base64'), 'content-length': '0' });
           res.end();
         });
         return;

@@ -36,13 +36,17 @@ export default async function setup(project: TestProject) {
   project.provide('s3rverUrl', s3rver.url);
   const counting = await startCountingProxy(s3rver.url);
   project.provide('countingS3rverUrl', counting.url);
+  // Azurite behind one too (the account path kept): Put Block From URL reads its source over
+  // Azurite's own loopback, so a server-side copy adds nothing to this count.
+  const countingAzurite = await startCountingProxy(azurite.accountUrl);
+  project.provide('countingAzuriteUrl', `${countingAzurite.url}${new URL(azurite.accountUrl).pathname}`);
   project.provide('faultyUpstreamUrl', faults.url);
   // A port that was free a moment ago and that nothing listens on: connections to it are refused.
   project.provide('closedUpstreamUrl', `http://127.0.0.1:${await freePort()}`);
   const { endpoint, region, bucket, accessKeyId, secretAccessKey } = gateway.info;
   project.provide('upstreamGateway', { endpoint, region, bucket, accessKeyId, secretAccessKey });
   const stopWebDav = await startWebDavUpstreams(project).catch(async (error) => {
-    await Promise.allSettled([s3rver.stop(), faults.close(), gateway.stop(), azurite.stop(), counting.close()]);
+    await Promise.allSettled([s3rver.stop(), faults.close(), gateway.stop(), azurite.stop(), counting.close(), countingAzurite.close()]);
     throw error;
   });
   return async () => {
@@ -50,6 +54,7 @@ export default async function setup(project: TestProject) {
     await azurite.stop();
     await stopWebDav();
     await counting.close();
+    await countingAzurite.close();
     await s3rver.stop();
     await faults.close();
     await gateway.stop();
@@ -61,6 +66,7 @@ declare module 'vitest' {
     s3rverUrl: string;
     azuriteAccountUrl: string;
     countingS3rverUrl: string;
+    countingAzuriteUrl: string;
     faultyUpstreamUrl: string;
     closedUpstreamUrl: string;
     upstreamGateway: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string };
