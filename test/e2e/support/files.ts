@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 
@@ -72,7 +72,14 @@ export async function writeSampleTree(dir: string): Promise<Record<string, strin
     'unicode/héllo wörld.txt': 64,
     'unicode/日本語.txt': 99,
   };
-  for (const [name, size] of Object.entries(files)) await writeRandomFile(join(dir, name), size);
+  // Dated two minutes back, as a user's files are: stores that keep Last-Modified to the second
+  // (Azure, WebDAV, S3 itself) would otherwise look older than a file written in the same second as
+  // its upload, and `aws s3 sync` uploads such a file again.
+  const past = new Date(Date.now() - 120_000);
+  for (const [name, size] of Object.entries(files)) {
+    await writeRandomFile(join(dir, name), size);
+    await utimes(join(dir, name), past, past);
+  }
   return treeDigest(dir);
 }
 
