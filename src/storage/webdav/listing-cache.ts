@@ -23,6 +23,13 @@ interface Cached {
 }
 
 const cache = new Map<string, Cached>();
+/**
+ * When each collection was last forgotten (a sequence number, never reused): a listing loaded while
+ * a write through this isolate forgot its collection may predate that write, so it is answered but
+ * not kept.
+ */
+const forgotten = new Map<string, number>();
+let forgets = 0;
 
 /** The cache of one connection: `connection` identifies the server and credentials. */
 export class ListingCache {
@@ -42,7 +49,9 @@ export class ListingCache {
     const hit = cache.get(key);
     if (hit && hit.expires > Date.now()) return hit.entries;
     cache.delete(key);
+    const before = forgotten.get(key);
     const entries = await load();
+    if (forgotten.get(key) !== before) return entries;
     if (cache.size >= MAX_COLLECTIONS) cache.delete(cache.keys().next().value!);
     cache.set(key, { expires: Date.now() + this.ttlMs, entries });
     return entries;
@@ -50,9 +59,16 @@ export class ListingCache {
 
   /** Forgets the collections at `urls`, and with `subtree` everything under the last one too. */
   forget(urls: string[], subtree?: string): void {
-    for (const url of urls) cache.delete(this.key(url));
+    for (const url of urls) this.drop(this.key(url));
     if (subtree === undefined) return;
     const under = this.key(subtree);
-    for (const key of cache.keys()) if (key.startsWith(under)) cache.delete(key);
+    for (const key of cache.keys()) if (key.startsWith(under)) this.drop(key);
+  }
+
+  private drop(key: string): void {
+    cache.delete(key);
+    // Bounded like the cache: a count only matters while a load of that collection is in flight.
+    if (forgotten.size >= MAX_COLLECTIONS * 4) forgotten.clear();
+    forgotten.set(key, ++forgets);
   }
 }
