@@ -21,7 +21,12 @@ export interface ChunkReader {
   releaseLock(): void;
 }
 
-export function chunkReader(source: ReadableStream<Uint8Array>, minBytes: number = MIN_CHUNK_BYTES): ChunkReader {
+/**
+ * `expectedBytes` (a body's declared length) sizes the pieces for a small body, so a 1 KiB answer
+ * does not allocate a 128 KiB buffer; a body longer than declared is still read whole.
+ */
+export function chunkReader(source: ReadableStream<Uint8Array>, expectedBytes?: number): ChunkReader {
+  const minBytes = Math.max(1, Math.min(MIN_CHUNK_BYTES, expectedBytes ?? MIN_CHUNK_BYTES));
   let byob: AtLeastReader;
   try {
     byob = source.getReader({ mode: 'byob' }) as unknown as AtLeastReader;

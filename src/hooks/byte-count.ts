@@ -23,7 +23,7 @@ export function countBytes(source: ReadableStream<Uint8Array>, onChunk?: (bytes:
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        reader ??= chunkReader(source);
+        reader ??= chunkReader(source, expectedLength);
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
           chunk = await reader.read();
