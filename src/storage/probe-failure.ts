@@ -1,14 +1,29 @@
 import type { ProbeOutcome } from './driver-types';
 import type { EndpointRefusal } from './endpoint-guard';
 
-/** What a network driver's validation probe can meet: the members every driver's failure union shares. */
+/**
+ * What went wrong talking to a network upstream, reduced to facts that name nothing upstream-
+ * specific: every network driver's failure is this, its `response` member extended with what that
+ * driver reads from an error answer.
+ */
 export type ProbedFailure =
+  /** An error status; `code` is the upstream's error code when it gave one. */
   | { kind: 'response'; status: number; code?: string }
+  /** A 3xx: never followed (it could point anywhere, including inside the network). */
   | { kind: 'redirect'; status: number }
+  /** No response headers within the configured bound. */
   | { kind: 'timeout' }
+  /** The connection failed (refused, reset, DNS, TLS). */
   | { kind: 'unreachable' }
+  /** The configured endpoint fails the SSRF guard. */
   | { kind: 'endpoint-refused'; reason: EndpointRefusal }
+  /** A success status with a body or headers the driver cannot use. */
   | { kind: 'malformed-response' };
+
+/** A driver's failure: the shared members, and its own `response` with what it reads from error answers. */
+export type DriverFailure<Answer extends object = object> =
+  | Exclude<ProbedFailure, { kind: 'response' }>
+  | ({ kind: 'response'; status: number } & Answer);
 
 /** How one driver's probe words its reasons and reads its upstream's answers. */
 export interface ProbeWording {

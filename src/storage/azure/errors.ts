@@ -1,19 +1,10 @@
 import { log } from '../../core/log';
-import type { EndpointRefusal } from '../endpoint-guard';
+import type { DriverFailure } from '../probe-failure';
 import { StorageError, type StorageErrorKind } from '../errors';
 import { failureBeforeAnswer } from '../upstream-http';
 
-/** What went wrong talking to the Blob service, reduced to facts that name nothing upstream-specific. */
-export type AzureFailure =
-  /** An error status; `code` is Azure's error code (x-ms-error-code or the XML body) when it gave one. */
-  | { kind: 'response'; status: number; code?: string }
-  /** A 3xx: never followed (it could point anywhere, including inside the network). */
-  | { kind: 'redirect'; status: number }
-  | { kind: 'timeout' }
-  | { kind: 'unreachable' }
-  | { kind: 'endpoint-refused'; reason: EndpointRefusal }
-  /** A success status with a body or headers the driver cannot use. */
-  | { kind: 'malformed-response' };
+/** What went wrong talking to the Blob service (probe-failure.ts); `code`: Azure's error code (x-ms-error-code or the XML body). */
+export type AzureFailure = DriverFailure<{ code?: string }>;
 
 /** What the failed call was about: decides what a bare 404 means and which condition a 412 names. */
 export interface AzureCallContext {

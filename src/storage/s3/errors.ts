@@ -1,22 +1,10 @@
 import { log } from '../../core/log';
 import { StorageError, type StorageErrorKind } from '../errors';
-import type { EndpointRefusal } from '../endpoint-guard';
+import type { DriverFailure } from '../probe-failure';
 import { failureBeforeAnswer } from '../upstream-http';
 
-/** What went wrong talking to the upstream, reduced to facts that name nothing upstream-specific. */
-export type UpstreamFailure =
-  /** The upstream answered with an error status; `code` is its S3 error code when the body had one. */
-  | { kind: 'response'; status: number; code?: string; actualObjectSize?: string }
-  /** A 3xx: never followed (it could point anywhere, including inside the network). */
-  | { kind: 'redirect'; status: number }
-  /** No response headers within the configured bound. */
-  | { kind: 'timeout' }
-  /** The connection failed (refused, reset, DNS, TLS). */
-  | { kind: 'unreachable' }
-  /** The configured endpoint fails the SSRF guard. */
-  | { kind: 'endpoint-refused'; reason: EndpointRefusal }
-  /** A success status with a body the driver cannot read. */
-  | { kind: 'malformed-response' };
+/** What went wrong talking to the upstream (probe-failure.ts); `code`: the S3 error code of an error answer's body, `actualObjectSize`: from an InvalidRange body. */
+export type UpstreamFailure = DriverFailure<{ code?: string; actualObjectSize?: string }>;
 
 /** What the failed call was about: decides what a bare 404 means and which condition a 412 names. */
 export interface FailureContext {

@@ -1,16 +1,10 @@
 import { log } from '../../core/log';
 import { StorageError, type StorageErrorKind } from '../errors';
-import type { EndpointRefusal } from '../endpoint-guard';
+import type { DriverFailure } from '../probe-failure';
 import { failureBeforeAnswer } from '../upstream-http';
 
-/** What went wrong talking to the WebDAV server, reduced to facts that name nothing server-specific. */
-export type WebDavFailure =
-  | { kind: 'response'; status: number; contentRange?: string }
-  | { kind: 'redirect'; status: number }
-  | { kind: 'timeout' }
-  | { kind: 'unreachable' }
-  | { kind: 'endpoint-refused'; reason: EndpointRefusal }
-  | { kind: 'malformed-response' };
+/** What went wrong talking to the WebDAV server (probe-failure.ts); `contentRange`: a 416's Content-Range (the object's size). */
+export type WebDavFailure = DriverFailure<{ contentRange?: string }>;
 
 /** What the failed call was about: decides what a 404 means and which condition a 412 names. */
 export interface WebDavContext {
