@@ -82,7 +82,7 @@ async function expectRange(b: Backend, data: Uint8Array, range: ByteRange, offse
 }
 
 /**
- * `skips`: cases that do not apply to the driver (it lacks the feature and declares so) — not run.
+ * `skips`: cases that do not apply to the driver (it lacks the feature and declares so) — not registered; one test checks each declaration names a contract case and gives its reason.
  * `deviations`: cases that run and fail for a documented quirk of the upstream server — run as
  * `it.fails`, so the day the upstream is fixed the suite reports it and the entry can go.
  */
@@ -93,15 +93,27 @@ export interface ContractOptions {
 
 export function runBackendContract(name: string, target: ContractTarget, options: ContractOptions): void {
   const { skips, deviations = {} } = options;
+  /** Every case the suite defines, so a declaration naming anything else is caught below. */
+  const defined = new Set<ContractCase>();
   const test = (id: ContractCase, title: string, fn: () => Promise<void>, timeout?: number) => {
-    const skipped = skips[id];
+    defined.add(id);
     const deviation = deviations[id];
-    if (skipped) it.skip(`${title} — skipped on ${name}: ${skipped}`, fn);
-    else if (deviation) it.fails(`${title} — fails on ${name}: ${deviation}`, fn, timeout);
+    // A case that does not apply to the driver is not registered: the declaration itself is checked instead.
+    if (skips[id]) return;
+    if (deviation) it.fails(`${title} — fails on ${name}: ${deviation}`, fn, timeout);
     else it(title, fn, timeout);
   };
 
   describe(`backend contract: ${name}`, () => {
+    it('declares the cases that do not apply to it by their ids, each with its reason, none also a deviation', () => {
+      for (const [id, reason] of Object.entries(skips) as [ContractCase, string][]) {
+        expect(defined.has(id), `${id} is a case of the contract`).toBe(true);
+        expect(reason.trim().length, `${id} has a reason`).toBeGreaterThan(10);
+        expect(deviations[id], `${id} is not also a deviation`).toBeUndefined();
+      }
+      for (const id of Object.keys(deviations) as ContractCase[]) expect(defined.has(id), `${id} is a case of the contract`).toBe(true);
+    });
+
     test('basic', 'put, head, get and delete an object', async () => {
       const b = target.make('basic');
       const info = await put(b, 'a.txt', 'hello');
@@ -479,7 +491,9 @@ export function runBackendContract(name: string, target: ContractTarget, options
       expect(await read(b, 'k')).toBe('the old object');
     });
 
-    describe('upstream faults', () => {
+    // All its cases are 'upstream-faults': declared not applicable, the group is left out whole.
+    defined.add('upstream-faults');
+    if (!skips['upstream-faults']) describe('upstream faults', () => {
       const faulty = (mode: FaultMode) => {
         if (!target.faulty) throw new Error('the runner must provide faulty() or skip upstream-faults');
         return target.faulty(mode);
