@@ -1,6 +1,6 @@
 import type { Env } from '../env';
 import { errorText, log } from '../core/log';
-import { countBytes } from './byte-count';
+import { countBytes, passDeclaredLength } from './byte-count';
 
 /** The ways into the Worker; every request enters through exactly one (src/app.ts chooses). */
 export type FrontDoor = 's3-path' | 's3-virtual' | 'sts' | 'admin' | 'well-known';
@@ -83,8 +83,8 @@ export async function withHooks(
     answered = new Response(null, response);
     ended = Promise.resolve(0);
   } else {
-    const declared = response.headers.get('content-length');
-    const counted = countBytes(response.body, undefined, declared !== null && /^\d{1,15}$/.test(declared) ? Number(declared) : undefined);
+    const declared = declaredLength(response.headers);
+    const counted = declared === undefined ? countBytes(response.body) : passDeclaredLength(response.body, declared);
     answered = new Response(counted.stream, response);
     ended = counted.ended;
   }
@@ -110,4 +110,9 @@ function serverTiming(info: RequestInfo): string {
   if (info.authMs !== undefined) value += `, auth;dur=${info.authMs}`;
   if (info.upstreamMs !== undefined) value += `, upstream;dur=${info.upstreamMs}`;
   return value;
+}
+
+function declaredLength(headers: Headers): number | undefined {
+  const declared = headers.get('content-length');
+  return declared !== null && /^\d{1,15}$/.test(declared) ? Number(declared) : undefined;
 }

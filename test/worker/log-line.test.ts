@@ -94,6 +94,26 @@ describe('the request log line', () => {
     expect(ranged.line).toMatchObject({ status: 206, bytesOut: 100 });
   });
 
+  it('a download the client abandons midway counts 0 bytes out: never bytes that may not have reached it', async () => {
+    const client = signer(credentials);
+    const large = new Uint8Array(512 * 1024).fill(7);
+    const put = await run(await client.sign(`https://gateway.test/${bucket}/log/large.bin`, { method: 'PUT', body: large, headers: { 'content-length': String(large.length) } }));
+    expect(put.response.status).toBe(200);
+
+    const before = consoleLines.length;
+    const ctx = createExecutionContext();
+    const response = await app.fetch(await client.sign(`https://gateway.test/${bucket}/log/large.bin`, { method: 'GET' }), env, ctx);
+    expect(response.headers.get('content-length')).toBe(String(large.length));
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    await reader.cancel('client went away');
+    await waitOnExecutionContext(ctx);
+    const lines = consoleLines.slice(before).map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ operation: 'GetObject', status: 200, bytesOut: 0 });
+  });
+
   it('S3 refusal: its error code; an anonymous caller as "anonymous" and its client as a salted hash, never the address', async () => {
     const ip = '203.0.113.77';
     const { response, line } = await run(new Request(`https://gateway.test/${bucket}/log/object.txt`, { headers: { 'cf-connecting-ip': ip } }));
