@@ -12,7 +12,7 @@ import { freePort, ROOT, startBaseline } from './processes.mjs';
 import { connectProfiler } from './profile.mjs';
 import { table, verdicts } from './report.mjs';
 import { assumeRole, measureExchanges, setUpSts } from './sts.mjs';
-import { anonymousTarget, baselineListTarget, baselineTarget, gatewayListTarget, gatewayTarget } from './targets.mjs';
+import { anonymousTarget, baselineListTarget, baselinePlatformTarget, baselineTarget, gatewayListTarget, gatewayTarget } from './targets.mjs';
 import { measureUploads } from './upload-phase.mjs';
 import { azureUpstream } from './azure.mjs';
 import { s3Upstream } from './upstream.mjs';
@@ -137,12 +137,14 @@ async function run(options) {
     await upstream.stop();
   }
 
-  const needsBaseline = ['get', 'sts-get', 'anon-get', 'list', 'uploads'].some(want);
+  const needsBaseline = ['get', 'sts-get', 'anon-get', 'list', 'uploads', 'sts'].some(want);
+  let floorUrl;
   if (needsBaseline) {
     const baselinePort = await freePort();
     console.log(`bench: starting the baseline on :${baselinePort}`);
     const baseline = await started(startBaseline({ port: baselinePort, persistTo, logPath: join(workDir, 'baseline.log') }));
     const baselineSide = baselineTarget(baseline, r2Key);
+    floorUrl = `${baseline.url}/`;
     if (want('uploads')) {
       console.log('bench: uploads to the baseline');
       results.uploads.baseline = await measureUploads(baselineSide, options.uploadBytes);
@@ -151,7 +153,7 @@ async function run(options) {
     const measuredGets = getTargets.filter((t) => t !== gatewaySide || want('get'));
     if (measuredGets.length > 0) {
       console.log(`bench: GETs (${measuredGets.map((t) => t.label).join(', ')})`);
-      results.get = await measureGets([baselineSide, ...measuredGets], options);
+      results.get = await measureGets([baselineSide, baselinePlatformTarget(baseline, r2Key), ...measuredGets], options);
     }
     if (want('list')) {
       console.log('bench: ListObjectsV2 of 1000 keys');
@@ -163,7 +165,7 @@ async function run(options) {
   }
   if (sts && want('sts')) {
     console.log(`bench: ${options.stsExchanges} STS exchanges`);
-    results.sts = await measureExchanges(gateway.info, sts, options.stsExchanges);
+    results.sts = await measureExchanges(gateway.info, sts, options.stsExchanges, floorUrl);
   }
   if (options.profile) {
     results.profile = [];

@@ -1,4 +1,5 @@
 // What the measurements say: ratios, the memory verdict, and a compact table.
+import { PLATFORM_BASELINE } from './targets.mjs';
 import { peakRss } from './upload-phase.mjs';
 
 const MiB = 1024 * 1024;
@@ -17,7 +18,11 @@ const UPSTREAM_SECTIONS = ['upstream', 'azure', 'webdav'];
 export function verdicts(results) {
   const { get, list, uploads } = results;
   const verdict = {};
-  if (get) verdict.get = ratiosOver(get, 'baseline');
+  if (get) {
+    verdict.get = ratiosOver(get, 'baseline');
+    // The gateway's own code: each gateway side ÷ the bare Worker that makes the same platform calls.
+    if (get[PLATFORM_BASELINE]) verdict.getOverPlatform = ratiosOver(without(get, 'baseline'), PLATFORM_BASELINE);
+  }
   if (list) verdict.list = ratiosOver(list, 'baseline list');
   for (const section of UPSTREAM_SECTIONS) {
     const upstream = results[section];
@@ -31,6 +36,10 @@ export function verdicts(results) {
   }
   if (uploads) Object.assign(verdict, memoryVerdict(uploads));
   return verdict;
+}
+
+function without(measured, label) {
+  return Object.fromEntries(Object.entries(measured).filter(([l]) => l !== label));
 }
 
 /** Each measured side ÷ the `base` side: req/s, p50, p99, CPU per request and the CPU it adds. */
@@ -78,7 +87,7 @@ export function table(results, verdict) {
   const { options, get, list, sts, uploads, profile } = results;
   const lines = [];
   const row = (cells, widths) => '  ' + cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-  const w1 = [24, 8, 8, 8, 11];
+  const w1 = [36, 8, 8, 8, 11];
   const loadTable = (measured, ratios, base) => {
     lines.push(row(['', 'req/s', 'p50 ms', 'p99 ms', 'cpu µs/req'], w1));
     for (const [label, m] of Object.entries(measured)) {
@@ -99,6 +108,14 @@ export function table(results, verdict) {
       '  cpu = workerd runtime process (Worker + local R2/D1/KV simulators)',
     );
     loadTable(get, verdict.get, 'baseline');
+    if (verdict.getOverPlatform) {
+      lines.push(`  over the bare Worker making the platform calls every gateway request makes (one rate-limit call, one log line; both simulated by wrangler dev):`);
+      for (const [label, r] of Object.entries(verdict.getOverPlatform)) {
+        lines.push(row([`${label} / platform`, x(r.requestsPerSecond), x(r.p50), x(r.p99), x(r.runtimeCpuPerRequest)], w1));
+      }
+      for (const [label, r] of Object.entries(verdict.getOverPlatform)) lines.push(`  ${label} adds ${r.addedRuntimeCpuMicrosPerRequest.toFixed(0)} µs over it`);
+      lines.push('');
+    }
   }
   if (list) {
     lines.push(`ListObjectsV2 of 1000 keys (one page) vs the bare Worker's R2 list of the same prefix as JSON: ${Object.values(list)[0].requests} requests per side`);
@@ -107,6 +124,9 @@ export function table(results, verdict) {
   if (sts) {
     lines.push(
       `STS AssumeRoleWithWebIdentity, JWKS cached, ${sts.exchanges} sequential calls: p50 ${sts.p50Ms.toFixed(2)} ms, p99 ${sts.p99Ms.toFixed(2)} ms (max ${sts.maxMs.toFixed(2)} ms)`,
+      ...(sts.floorP50Ms === undefined
+        ? []
+        : [`  the bare Worker's cheapest answer, timed the same way: p50 ${sts.floorP50Ms.toFixed(2)} ms; the exchange adds ${(sts.p50Ms - sts.floorP50Ms).toFixed(2)} ms over it`]),
       '',
     );
   }

@@ -50,8 +50,10 @@ export async function assumeRole(info, roleArn, token) {
  * The exchange's latency with the JWKS already cached (one exchange first warms it): `count`
  * calls one after another, each with its own token minted before the clock starts. /.sts is
  * rate limited per client (wrangler.toml: 100 per minute), so `count` stays below that.
+ * `floorUrl`, when given, is the bare Worker's cheapest answer, timed the same way: what any
+ * sequential request costs on this machine under wrangler dev, which the exchange cannot go below.
  */
-export async function measureExchanges(info, sts, count) {
+export async function measureExchanges(info, sts, count, floorUrl) {
   await assumeRole(info, sts.roleArn, await sts.mintToken());
   const tokens = [];
   for (let i = 0; i < count; i++) tokens.push(await sts.mintToken());
@@ -62,5 +64,16 @@ export async function measureExchanges(info, sts, count) {
     latencies.push(performance.now() - started);
   }
   const sorted = Float64Array.from(latencies).sort();
-  return { exchanges: count, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] };
+  const floor = floorUrl === undefined ? undefined : await sequentialP50(floorUrl, count);
+  return { exchanges: count, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1], ...(floor === undefined ? {} : { floorP50Ms: floor }) };
+}
+
+async function sequentialP50(url, count) {
+  const latencies = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await (await fetch(url, { signal: AbortSignal.timeout(30_000) })).arrayBuffer();
+    latencies.push(performance.now() - started);
+  }
+  return percentile(Float64Array.from(latencies).sort(), 50);
 }

@@ -110,6 +110,21 @@ export function baselineTarget(baseline, r2Key) {
   };
 }
 
+/**
+ * The bare Worker GETting the same object after the platform calls every gateway request makes
+ * (a rate-limit call and a log line; bench/baseline-worker.ts says why). @returns {Pick<Target, 'label' | 'workerd' | 'prepareGets'>}
+ */
+export function baselinePlatformTarget(baseline, r2Key) {
+  const bare = baselineTarget(baseline, r2Key);
+  return {
+    label: PLATFORM_BASELINE,
+    workerd: baseline.workerd,
+    prepareGets: async (count) => (await bare.prepareGets(count)).map((r) => ({ ...r, headers: { 'x-bench-platform': '1' } })),
+  };
+}
+
+export const PLATFORM_BASELINE = 'baseline + platform calls';
+
 function contentLengthOf(headers) {
   const value = headers.get('content-length');
   return value === null ? null : Number(value);
