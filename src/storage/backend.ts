@@ -61,8 +61,14 @@ export interface ListQuery {
   maxKeys: number;
 }
 
+/**
+ * What a listing says of each object: S3 listings show no metadata, and a store may not send it
+ * with a list (R2 does only when asked; reading it per entry costs more than the rest of a page).
+ */
+export type ListedObject = Pick<ObjectInfo, 'key' | 'size' | 'etag' | 'lastModified'>;
+
 export interface ListPage {
-  objects: ObjectInfo[];
+  objects: ListedObject[];
   commonPrefixes: string[];
   truncated: boolean;
   /** Pass back as `cursor` to continue; present when truncated. */

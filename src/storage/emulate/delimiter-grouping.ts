@@ -1,4 +1,4 @@
-import type { Backend, ListPage, ListQuery, ObjectInfo } from '../backend';
+import type { Backend, ListedObject, ListPage, ListQuery } from '../backend';
 
 /** Sorts after every key that starts with a given common prefix (short of keys continuing with U+10FFFF itself). */
 export const PAST_GROUP = '\u{10FFFF}';
@@ -21,7 +21,7 @@ export function isCommonPrefix(name: string, prefix: string, delimiter: string):
  */
 export async function groupFlatListing(backend: Backend, query: ListQuery & { delimiter: string }): Promise<ListPage> {
   const { prefix, delimiter, maxKeys } = query;
-  const objects: ObjectInfo[] = [];
+  const objects: ListedObject[] = [];
   const commonPrefixes: string[] = [];
   const from = query.cursor ?? query.startAfter;
   let next: ListQuery = { prefix, maxKeys: FLAT_PAGE, ...(from !== undefined ? { startAfter: isCommonPrefix(from, prefix, delimiter) ? from + PAST_GROUP : from } : {}) };

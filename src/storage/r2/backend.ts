@@ -2,7 +2,7 @@ import { log } from '../../core/log';
 import { StorageError } from '../errors';
 import { resolveRange } from '../emulate/range';
 import type { Backend, Capabilities, ByteRange, CompletedPart, ListPage, ListQuery, ObjectBody, ObjectInfo, ObjectMetadata, WriteConditions } from '../backend';
-import { objectInfoFromR2, toR2Metadata } from './metadata';
+import { listedObjectFromR2, objectInfoFromR2, toR2Metadata } from './metadata';
 
 /** R2's `v4code`s for the failures a client should hear about (the rest stay unexplained: 'internal'). */
 const R2_ERRORS: Record<number, () => StorageError> = {
@@ -212,7 +212,7 @@ export class R2Backend implements Backend {
       throw translate(error);
     }
     return {
-      objects: page.objects.map((o) => objectInfoFromR2(o, this.unprefixed(o.key))),
+      objects: page.objects.map((o) => listedObjectFromR2(o, this.unprefixed(o.key))),
       commonPrefixes: page.delimitedPrefixes.map((p) => this.unprefixed(p)),
       truncated: page.truncated,
       ...(page.truncated ? { cursor: page.cursor } : {}),

@@ -1,5 +1,5 @@
 import type { ChecksumAlgorithm } from '../../core/checksum-names';
-import type { ObjectInfo, ObjectMetadata } from '../backend';
+import type { ListedObject, ObjectInfo, ObjectMetadata } from '../backend';
 
 /**
  * Gateway-owned custom-metadata names. `:` cannot occur in an HTTP header name, so no
@@ -56,4 +56,9 @@ export function objectInfoFromR2(object: R2Object, key: string): ObjectInfo {
   };
   if (Object.keys(checksums).length > 0) metadata.checksums = checksums;
   return { key, size: object.size, etag: object.etag, lastModified: object.uploaded, metadata };
+}
+
+/** A listed R2 object: its list entry's own fields, never its metadata getters (see ListedObject). */
+export function listedObjectFromR2(object: R2Object, key: string): ListedObject {
+  return { key, size: object.size, etag: object.etag, lastModified: object.uploaded };
 }
