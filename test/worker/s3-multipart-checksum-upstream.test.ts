@@ -1,11 +1,9 @@
-import { AwsClient } from 'aws4fetch';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import '../storage/contract/provided';
-import { createHasher, fromBase64, toBase64 } from '../../src/auth/checksums';
-import { admin } from './admin-client';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fromBase64 } from '../../src/auth/checksums';
 import { createAccessKey } from './helpers/fixtures';
 import { MiB, patternBytes, type SentPart } from './helpers/multipart';
 import { type Credentials, errorCode, signedFetch } from './helpers/s3-client';
+import { bucketOnUpstream as upstreamBucket, concatBytes, crc32, upstreamDirect as direct } from './helpers/upstream-gateway';
 
 /**
  * Multipart checksums reach an s3 upstream (issue 8, adrs/0017): with `trailingChecksums` on the
@@ -14,12 +12,6 @@ import { type Credentials, errorCode, signedFetch } from './helpers/s3-client';
  * aws-chunked the way PutObject's is), and Complete lists the part checksums — so the upstream (a
  * second bucketgate, which verifies and stores them) holds the object's composite CRC32.
  */
-
-async function crc32(bytes: Uint8Array): Promise<string> {
-  const hasher = createHasher('crc32');
-  await hasher.update(bytes);
-  return toBase64(await hasher.digest());
-}
 
 /** S3's COMPOSITE checksum: the CRC32 of the concatenated binary part CRC32s, "-N". */
 async function composite(partChecksums: string[]): Promise<string> {
@@ -37,43 +29,15 @@ function chunkedWithTrailer(bytes: Uint8Array, trailerValue: string): Uint8Array
     pieces.push(encoder.encode(`${chunk.byteLength.toString(16)}\r\n`), chunk, encoder.encode('\r\n'));
   }
   pieces.push(encoder.encode(`0\r\nx-amz-checksum-crc32:${trailerValue}\r\n\r\n`));
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const p of pieces) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
+  return concatBytes(pieces);
 }
 
 describe('multipart checksums on an s3 upstream (a second bucketgate)', () => {
-  const upstream = () => inject('upstreamGateway');
   const part1 = patternBytes(5 * MiB, 11);
   const part2 = patternBytes(3000, 12);
 
-  /** A request signed for the upstream itself, under a bucket's prefix there. */
-  function direct(method: string, on: string, path: string, headers: Record<string, string> = {}): Promise<Response> {
-    const u = upstream();
-    const client = new AwsClient({ accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey, service: 's3', region: u.region });
-    return client.fetch(`${u.endpoint}/${u.bucket}/${on}/${path}`, { method, headers });
-  }
-
   async function bucketOnUpstream(label: string, settings: Record<string, unknown> = {}): Promise<{ bucket: string; credentials: Credentials }> {
-    const u = upstream();
-    const name = `${label}-${crypto.randomUUID().slice(0, 8)}`;
-    const connection = await admin('POST', '/connections', {
-      kind: 's3',
-      name,
-      endpoint: u.endpoint,
-      region: u.region,
-      addressing: 'path',
-      probeBucket: u.bucket,
-      auth: { mode: 'static', accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey },
-      ...settings,
-    });
-    expect(connection.status, connection.text).toBe(201);
-    const created = await admin('POST', '/buckets', { name, backend: { type: 's3', connection: connection.json.id, bucket: u.bucket, prefix: `${name}/` } });
-    expect(created.status, created.text).toBe(201);
+    const name = await upstreamBucket(label, settings);
     const credentials = await createAccessKey([{ effect: 'allow', actions: ['s3:*'], resources: [name, `${name}/*`] }]);
     return { bucket: name, credentials };
   }

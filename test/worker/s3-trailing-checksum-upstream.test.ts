@@ -1,10 +1,7 @@
-import { AwsClient } from 'aws4fetch';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import '../storage/contract/provided';
-import { createHasher, toBase64 } from '../../src/auth/checksums';
-import { admin } from './admin-client';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createAccessKey } from './helpers/fixtures';
 import { type Credentials, errorCode, signedFetch } from './helpers/s3-client';
+import { bucketOnUpstream, concatBytes, crc32, upstreamDirect } from './helpers/upstream-gateway';
 
 /**
  * A client's aws-chunked trailing checksum reaches an s3 upstream (adrs/0017): the gateway
@@ -16,12 +13,6 @@ import { type Credentials, errorCode, signedFetch } from './helpers/s3-client';
 const LENGTH = 200 * 1024 + 1;
 const payload = new Uint8Array(LENGTH).map((_, i) => (i * 7) % 256);
 
-async function crc32(bytes: Uint8Array): Promise<string> {
-  const hasher = createHasher('crc32');
-  await hasher.update(bytes);
-  return toBase64(await hasher.digest());
-}
-
 /** The client's body: aws-chunked in two uneven chunks, then the trailer. */
 function chunkedBody(bytes: Uint8Array, trailerValue: string): Uint8Array {
   const cut = 100_000;
@@ -32,13 +23,7 @@ function chunkedBody(bytes: Uint8Array, trailerValue: string): Uint8Array {
     bytes.subarray(cut),
     new TextEncoder().encode(`\r\n0\r\nx-amz-checksum-crc32:${trailerValue}\r\n\r\n`),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function putWithTrailer(credentials: Credentials, path: string, trailerValue: string): Promise<Response> {
@@ -54,35 +39,12 @@ function putWithTrailer(credentials: Credentials, path: string, trailerValue: st
 }
 
 describe('trailing checksums on an s3 upstream (a second bucketgate)', () => {
-  const upstream = () => inject('upstreamGateway');
   let bucket: string;
   let credentials: Credentials;
 
   /** HEAD of the object's upstream key, asked directly of the upstream with its checksum. */
-  async function headUpstream(key: string, on = bucket): Promise<Response> {
-    const u = upstream();
-    const client = new AwsClient({ accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey, service: 's3', region: u.region });
-    return client.fetch(`${u.endpoint}/${u.bucket}/${on}/${key}`, { method: 'HEAD', headers: { 'x-amz-checksum-mode': 'ENABLED' } });
-  }
-
-  /** A bucket on a fresh connection to the upstream gateway, with the connection's extra settings. */
-  async function bucketOnUpstream(label: string, settings: Record<string, unknown> = {}): Promise<string> {
-    const u = upstream();
-    const name = `${label}-${crypto.randomUUID().slice(0, 8)}`;
-    const connection = await admin('POST', '/connections', {
-      kind: 's3',
-      name,
-      endpoint: u.endpoint,
-      region: u.region,
-      addressing: 'path',
-      probeBucket: u.bucket,
-      auth: { mode: 'static', accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey },
-      ...settings,
-    });
-    expect(connection.status, connection.text).toBe(201);
-    const created = await admin('POST', '/buckets', { name, backend: { type: 's3', connection: connection.json.id, bucket: u.bucket, prefix: `${name}/` } });
-    expect(created.status, created.text).toBe(201);
-    return name;
+  function headUpstream(key: string, on = bucket): Promise<Response> {
+    return upstreamDirect('HEAD', on, key, { 'x-amz-checksum-mode': 'ENABLED' });
   }
 
   beforeAll(async () => {
