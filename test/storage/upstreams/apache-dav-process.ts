@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../e2e/support/dev-gateway';
+import { awaitDavServer, collectOutput, stopChild } from './dav-process';
 
 export interface ApacheDav {
   /** The DAV collection the tests store under, ending in '/'. */
@@ -79,37 +80,19 @@ export async function startApacheDav(): Promise<ApacheDav> {
     await chmod(join(dir, 'htpasswd'), 0o644);
   }
   const child = spawn(APACHE, ['-f', confPath, '-DFOREGROUND'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const url = `http://127.0.0.1:${port}/dav/`;
   const auth = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) {
-      const log = await readFile(join(dir, 'error.log'), 'utf8').catch(() => '');
-      await rm(dir, { recursive: true, force: true });
-      throw new Error(`apache2 exited (${child.exitCode}):\n${output}\n${log}`);
-    }
-    const ready = await fetch(url, { method: 'PROPFIND', headers: { authorization: auth, depth: '0' } }).then((r) => r.status === 207, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGTERM');
-      throw new Error(`apache2 did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await awaitDavServer(collectOutput(child), {
+    name: 'apache2', url, auth, timeoutMs: START_TIMEOUT_MS,
+    cleanUp: () => rm(dir, { recursive: true, force: true }),
+    exitDetail: () => readFile(join(dir, 'error.log'), 'utf8').catch(() => ''),
+  });
   return {
     url,
     username,
     password,
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        // SIGTERM: httpd stops its children and exits.
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopChild(child);
       // BUCKETGATE_KEEP_APACHE_DIR=1 keeps config and error.log for reading after the run.
       if (process.env.BUCKETGATE_KEEP_APACHE_DIR) console.log(`apache dir kept: ${dir}`);
       else await rm(dir, { recursive: true, force: true });

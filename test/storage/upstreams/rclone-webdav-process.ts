@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../e2e/support/dev-gateway';
+import { awaitDavServer, collectOutput, stopChild } from './dav-process';
 
 export interface RcloneWebDav {
   /** The served root, ending in '/'. */
@@ -31,36 +32,17 @@ export async function startRcloneWebDav(): Promise<RcloneWebDav> {
     ['serve', 'webdav', dir, '--addr', `127.0.0.1:${port}`, '--user', username, '--pass', password, '--etag-hash', 'MD5', '--config', '/dev/null'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const url = `http://127.0.0.1:${port}/`;
   const auth = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await rm(dir, { recursive: true, force: true });
-      throw new Error(`rclone serve webdav exited (${child.exitCode}):\n${output}`);
-    }
-    const ready = await fetch(url, { method: 'PROPFIND', headers: { authorization: auth, depth: '0' } }).then((r) => r.status === 207, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGTERM');
-      throw new Error(`rclone serve webdav did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const cleanUp = () => rm(dir, { recursive: true, force: true });
+  await awaitDavServer(collectOutput(child), { name: 'rclone serve webdav', url, auth, timeoutMs: START_TIMEOUT_MS, cleanUp });
   return {
     url,
     username,
     password,
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      await rm(dir, { recursive: true, force: true });
+      await stopChild(child);
+      await cleanUp();
     },
   };
 }
