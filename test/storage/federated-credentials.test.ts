@@ -5,6 +5,7 @@ import { FederationError } from '../../src/storage/s3/federated-credentials';
 import { forgetFederatedCredentials, REFRESH_AHEAD_MS } from '../../src/storage/s3/federated-credentials-cache';
 import { federatedCredentials, type FederationOptions } from '../../src/sts/federation';
 import './contract/provided';
+import { rejectionOf } from '../support/rejection';
 
 /**
  * The exchange half of keyless federation (adrs/0020): AssumeRoleWithWebIdentity against fake
@@ -54,16 +55,7 @@ function scriptedSts(...replies: Array<(form: URLSearchParams) => Response>) {
 
 const ok = (expiresAt: number, n = 1) => () => new Response(credentialsXml(expiresAt, n), { status: 200, headers: { 'content-type': 'text/xml' } });
 
-async function failure(promise: Promise<unknown>): Promise<FederationError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a FederationError');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FederationError);
-  return error as FederationError;
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, FederationError);
 
 afterEach(() => forgetFederatedCredentials());
 

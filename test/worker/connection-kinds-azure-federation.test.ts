@@ -5,6 +5,7 @@ import { AZURE_STORAGE_SCOPE, azureAccessToken, type AzureFederationOptions, DEF
 import { FederationError } from '../../src/storage/s3/federated-credentials';
 import { forgetFederatedCredentials, REFRESH_AHEAD_MS } from '../../src/storage/s3/federated-credentials-cache';
 import { federationPublicJwks } from '../../src/sts/federation-token';
+import { rejectionOf } from '../support/rejection';
 
 /**
  * Azure AD workload identity federation (adrs/0023): the gateway's own token as `client_assertion`
@@ -88,16 +89,7 @@ function options(extra: Partial<AzureFederationOptions> = {}): AzureFederationOp
 
 const TRUST: FederatedCredential = { issuer: ISSUER, subject: 'photos', audience: DEFAULT_AZURE_AUDIENCE };
 
-async function failure(promise: Promise<unknown>): Promise<FederationError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a FederationError');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FederationError);
-  return error as FederationError;
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, FederationError);
 
 afterEach(() => forgetFederatedCredentials());
 
