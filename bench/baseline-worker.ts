@@ -19,6 +19,10 @@
  * both are simulations far costlier than on the edge (a Durable Object per limit() call; every
  * console line goes through the inspector to wrangler), so the bench divides by this too, to tell
  * the gateway's own code from what the local platform charges for them.
+ *
+ * `POST /STS-PLATFORM` makes the platform calls of an STS exchange and nothing else: the rate-limit
+ * call, the deny-list read (one KV bulk get), an answer of the exchange's size, and under waitUntil
+ * the log line and the audit row (one D1 insert). The bench times it as it times the exchange.
  */
 import { COPY_LIMITS } from '../src/s3/copy-engine';
 
@@ -26,6 +30,8 @@ interface BaselineEnv {
   STORAGE: R2Bucket;
   UPLOADS: R2Bucket;
   LIMITER: RateLimit;
+  KV: KVNamespace;
+  DB: D1Database;
 }
 
 const BINDINGS = ['STORAGE', 'UPLOADS'] as const;
@@ -91,12 +97,29 @@ async function platformCalls(limiter: RateLimit, request: Request, ctx: Executio
   );
 }
 
+const EXCHANGE_ANSWER = `<AssumeRoleWithWebIdentityResponse>${'x'.repeat(1500)}</AssumeRoleWithWebIdentityResponse>`;
+
+/** An STS exchange's platform calls (see the header comment). */
+async function stsPlatformCalls(env: BaselineEnv, ctx: ExecutionContext): Promise<Response> {
+  await env.LIMITER.limit({ key: 'sts/bench-client' });
+  await env.KV.get(['revoked/subject/bench', 'revoked/session/bench'], 'json');
+  ctx.waitUntil(
+    (async () => {
+      console.log(JSON.stringify({ level: 'info', msg: 'request', requestId: crypto.randomUUID(), frontDoor: 'sts', method: 'POST', status: 200, operation: 'sts.AssumeRoleWithWebIdentity' }));
+      await env.DB.prepare('CREATE TABLE IF NOT EXISTS audit (at TEXT, action TEXT, detail TEXT)').run();
+      await env.DB.prepare('INSERT INTO audit (at, action, detail) VALUES (?, ?, ?)').bind(new Date().toISOString(), 'sts.AssumeRoleWithWebIdentity', '{"role":"bench"}').run();
+    })(),
+  );
+  return new Response(EXCHANGE_ANSWER, { headers: { 'content-type': 'text/xml' } });
+}
+
 function objectHeaders(object: R2Object): Headers {
   return new Headers({ ETag: object.httpEtag, 'Content-Length': String(object.size) });
 }
 
 export default {
   async fetch(request, env, ctx): Promise<Response> {
+    if (request.method === 'POST' && new URL(request.url).pathname === '/STS-PLATFORM') return stsPlatformCalls(env, ctx);
     const listed = await list(request, env);
     if (listed) return listed;
     const found = target(request.url, env);

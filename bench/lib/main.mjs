@@ -144,7 +144,7 @@ async function run(options) {
     console.log(`bench: starting the baseline on :${baselinePort}`);
     const baseline = await started(startBaseline({ port: baselinePort, persistTo, logPath: join(workDir, 'baseline.log') }));
     const baselineSide = baselineTarget(baseline, r2Key);
-    floorUrl = `${baseline.url}/`;
+    floorUrl = baseline.url;
     if (want('uploads')) {
       console.log('bench: uploads to the baseline');
       results.uploads.baseline = await measureUploads(baselineSide, options.uploadBytes);

@@ -126,7 +126,10 @@ export function table(results, verdict) {
       `STS AssumeRoleWithWebIdentity, JWKS cached, ${sts.exchanges} sequential calls: p50 ${sts.p50Ms.toFixed(2)} ms, p99 ${sts.p99Ms.toFixed(2)} ms (max ${sts.maxMs.toFixed(2)} ms)`,
       ...(sts.floorP50Ms === undefined
         ? []
-        : [`  the bare Worker's cheapest answer, timed the same way: p50 ${sts.floorP50Ms.toFixed(2)} ms; the exchange adds ${(sts.p50Ms - sts.floorP50Ms).toFixed(2)} ms over it`]),
+        : [
+            `  the bare Worker's cheapest answer, timed the same way: p50 ${sts.floorP50Ms.toFixed(2)} ms; the exchange adds ${(sts.p50Ms - sts.floorP50Ms).toFixed(2)} ms over it`,
+            `  the bare Worker making an exchange's platform calls (rate limit, KV read, log line, D1 audit row): p50 ${sts.platformP50Ms.toFixed(2)} ms; the exchange adds ${(sts.p50Ms - sts.platformP50Ms).toFixed(2)} ms over it`,
+          ]),
       '',
     );
   }

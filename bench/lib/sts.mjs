@@ -50,10 +50,11 @@ export async function assumeRole(info, roleArn, token) {
  * The exchange's latency with the JWKS already cached (one exchange first warms it): `count`
  * calls one after another, each with its own token minted before the clock starts. /.sts is
  * rate limited per client (wrangler.toml: 100 per minute), so `count` stays below that.
- * `floorUrl`, when given, is the bare Worker's cheapest answer, timed the same way: what any
- * sequential request costs on this machine under wrangler dev, which the exchange cannot go below.
+ * With `baselineUrl` (the bare Worker) two more are timed the same way: its cheapest answer (what
+ * any sequential request costs on this machine under wrangler dev) and its `POST /STS-PLATFORM`,
+ * the platform calls of an exchange alone (rate limit, KV read, log line, D1 audit row).
  */
-export async function measureExchanges(info, sts, count, floorUrl) {
+export async function measureExchanges(info, sts, count, baselineUrl) {
   await assumeRole(info, sts.roleArn, await sts.mintToken());
   const tokens = [];
   for (let i = 0; i < count; i++) tokens.push(await sts.mintToken());
@@ -64,15 +65,18 @@ export async function measureExchanges(info, sts, count, floorUrl) {
     latencies.push(performance.now() - started);
   }
   const sorted = Float64Array.from(latencies).sort();
-  const floor = floorUrl === undefined ? undefined : await sequentialP50(floorUrl, count);
-  return { exchanges: count, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1], ...(floor === undefined ? {} : { floorP50Ms: floor }) };
+  const baseline = baselineUrl === undefined ? {} : {
+    floorP50Ms: await sequentialP50(`${baselineUrl}/`, count),
+    platformP50Ms: await sequentialP50(`${baselineUrl}/STS-PLATFORM`, count, 'POST'),
+  };
+  return { exchanges: count, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1], ...baseline };
 }
 
-async function sequentialP50(url, count) {
+async function sequentialP50(url, count, method = 'GET') {
   const latencies = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    await (await fetch(url, { signal: AbortSignal.timeout(30_000) })).arrayBuffer();
+    await (await fetch(url, { method, signal: AbortSignal.timeout(30_000) })).arrayBuffer();
     latencies.push(performance.now() - started);
   }
   return percentile(Float64Array.from(latencies).sort(), 50);
