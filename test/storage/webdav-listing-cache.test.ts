@@ -1,42 +1,19 @@
-import { env } from 'cloudflare:test';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { openWebDavBackend } from '../../src/storage/drivers';
+import { describe, expect, it } from 'vitest';
 import { noMetadata, put } from './contract/support';
-import './contract/provided';
+import { countedApacheCollection } from './counted-apache';
 
 /**
  * The webdav listing cache (issue 9, adrs/0022), counted: Apache behind the counting proxy
  * (test/storage/upstreams/counting-proxy.ts), each test under its own base collection so only its
  * own requests are counted.
  */
-let counting: ReturnType<typeof inject<'countingApacheDav'>>;
-let direct: ReturnType<typeof inject<'apacheDav'>>;
-let authorization: string;
-
-beforeAll(() => {
-  counting = inject('countingApacheDav');
-  direct = inject('apacheDav');
-  authorization = `Basic ${btoa(`${direct.username}:${direct.password}`)}`;
-});
-
 async function isolated(label: string, listingCacheTtlMs?: number) {
-  const name = `${label}-${crypto.randomUUID().slice(0, 8)}/`;
-  expect((await fetch(`${direct.url}${name}`, { method: 'MKCOL', headers: { authorization } })).status).toBe(201);
-  const backend = openWebDavBackend(env, {
-    baseUrl: `${counting.url}${name}`,
-    prefix: '',
-    flavor: 'generic',
-    auth: { kind: 'basic', username: counting.username, password: counting.password },
-    conditionalWrites: true,
-    deadProperties: true,
-    ...(listingCacheTtlMs !== undefined ? { listingCacheTtlMs } : {}),
-  });
-  const path = `${new URL(counting.url).pathname}${name}`;
+  const { backend, requests, directUrl, authorization } = await countedApacheCollection(label, listingCacheTtlMs !== undefined ? { listingCacheTtlMs } : {});
   /** PROPFINDs sent since the last call. */
-  const propfinds = async (): Promise<number> => ((await (await fetch(`${new URL(counting.url).origin}/__requests?under=${encodeURIComponent(path)}`)).json()) as Record<string, number>).PROPFIND ?? 0;
+  const propfinds = async (): Promise<number> => (await requests()).PROPFIND ?? 0;
   /** A write behind the gateway's back, straight to Apache. */
   const writeDirectly = async (key: string) => {
-    const response = await fetch(`${direct.url}${name}${key}`, { method: 'PUT', headers: { authorization }, body: 'direct' });
+    const response = await fetch(`${directUrl}${key}`, { method: 'PUT', headers: { authorization }, body: 'direct' });
     expect(response.status).toBe(201);
   };
   return { backend, propfinds, writeDirectly };

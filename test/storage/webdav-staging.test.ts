@@ -1,9 +1,7 @@
-import { env } from 'cloudflare:test';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { openWebDavBackend } from '../../src/storage/drivers';
+import { describe, expect, it } from 'vitest';
 import { multipartEtag } from '../../src/storage/emulate/multipart-staging';
 import { bytes, md5Hex, noMetadata, read, storageFailure, stream } from './contract/support';
-import './contract/provided';
+import { countedApacheCollection } from './counted-apache';
 
 /**
  * Multipart staging on WebDAV (adrs/0022), counted: Apache behind the counting proxy
@@ -11,33 +9,11 @@ import './contract/provided';
  * own requests are counted. A part's record has a name fixed by its part number, so UploadPart
  * lists nothing (it used to PROPFIND the upload's collection once per part: O(n²) over an upload).
  */
-let counting: ReturnType<typeof inject<'countingApacheDav'>>;
-let direct: ReturnType<typeof inject<'apacheDav'>>;
-let authorization: string;
-
-beforeAll(() => {
-  counting = inject('countingApacheDav');
-  direct = inject('apacheDav');
-  authorization = `Basic ${btoa(`${direct.username}:${direct.password}`)}`;
-});
-
 /** A backend whose base collection is fresh; `requests()` counts (and forgets) what it sent, by method. */
 async function isolated(label: string) {
-  const name = `${label}-${crypto.randomUUID().slice(0, 8)}/`;
-  const made = await fetch(`${direct.url}${name}`, { method: 'MKCOL', headers: { authorization } });
-  expect(made.status).toBe(201);
-  const backend = openWebDavBackend(env, {
-    baseUrl: `${counting.url}${name}`,
-    prefix: '',
-    flavor: 'generic',
-    auth: { kind: 'basic', username: counting.username, password: counting.password },
-    conditionalWrites: true,
-    deadProperties: true,
-  });
-  const path = `${new URL(counting.url).pathname}${name}`;
-  const requests = async (): Promise<Record<string, number>> => (await fetch(`${new URL(counting.url).origin}/__requests?under=${encodeURIComponent(path)}`)).json();
+  const { backend, requests, directUrl, authorization } = await countedApacheCollection(label);
   const stagingStatus = async (uploadId: string) => {
-    const response = await fetch(`${direct.url}${name}.bucketgate-uploads/${uploadId}/`, { method: 'PROPFIND', headers: { authorization, depth: '1' } });
+    const response = await fetch(`${directUrl}.bucketgate-uploads/${uploadId}/`, { method: 'PROPFIND', headers: { authorization, depth: '1' } });
     await response.body?.cancel();
     return response.status;
   };

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import type { CredentialStore } from '../../src/auth/identity';
 import type { Principal } from '../../src/auth/principal';
 import { isS3Error, type S3ErrorCode } from '../../src/core/s3-error';
+import { concatBytes } from '../support/bytes';
 
 /** The example credentials of the AWS S3 documentation. */
 export const DOC_KEY = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
@@ -31,13 +32,7 @@ export function memoryStore(...keys: Key[]): CredentialStore & { lookups: { acce
 export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const part of stream) parts.push(part);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 export async function readText(stream: ReadableStream<Uint8Array>): Promise<string> {

@@ -3,6 +3,7 @@ import { awsChunkedDecoder, type ChunkSigning } from '../../src/auth/chunked';
 import { identify } from '../../src/auth/identify';
 import { signingKey } from '../../src/auth/sigv4';
 import { deriveSigningKey, DOC_KEY, DOC_TIME, expectS3Error, hex, hmacSha256, memoryStore, readAll, sha256Hex, streamOf, utf8 } from './auth-fixtures';
+import { concatBytes } from '../support/bytes';
 
 /**
  * The S3 documentation's chunked-upload examples: 65 KiB of 'a' sent as a 64 KiB chunk, a 1 KiB
@@ -35,14 +36,7 @@ const DOC_TRAILER_CHUNKS = {
 };
 
 function concat(...parts: (string | Uint8Array)[]): Uint8Array {
-  const bytes = parts.map((p) => (typeof p === 'string' ? utf8(p) : p));
-  const out = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
-  let offset = 0;
-  for (const b of bytes) {
-    out.set(b, offset);
-    offset += b.length;
-  }
-  return out;
+  return concatBytes(parts.map((p) => (typeof p === 'string' ? utf8(p) : p)));
 }
 
 function docBody(signatures: string[], tail = '\r\n'): Uint8Array {

@@ -3,7 +3,8 @@ import { fromBase64 } from '../../src/auth/checksums';
 import { createAccessKey } from './helpers/fixtures';
 import { MiB, patternBytes, type SentPart } from './helpers/multipart';
 import { type Credentials, errorCode, signedFetch } from './helpers/s3-client';
-import { bucketOnUpstream as upstreamBucket, concatBytes, crc32, upstreamDirect as direct } from './helpers/upstream-gateway';
+import { bucketOnUpstream as upstreamBucket, crc32, upstreamDirect as direct } from './helpers/upstream-gateway';
+import { concatBytes } from '../support/bytes';
 
 /**
  * Multipart checksums reach an s3 upstream (issue 8, adrs/0017): with `trailingChecksums` on the

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAccessKey } from './helpers/fixtures';
 import { type Credentials, errorCode, signedFetch } from './helpers/s3-client';
-import { bucketOnUpstream, concatBytes, crc32, upstreamDirect } from './helpers/upstream-gateway';
+import { bucketOnUpstream, crc32, upstreamDirect } from './helpers/upstream-gateway';
+import { concatBytes } from '../support/bytes';
 
 /**
  * A client's aws-chunked trailing checksum reaches an s3 upstream (adrs/0017): the gateway
