@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import '../storage/contract/provided';
 import { AZURITE_ACCOUNT, AZURITE_CONTAINER } from '../storage/upstreams/azurite-account';
 import { admin } from './admin-client';
-import { createAccessKey } from './helpers/fixtures';
+import { createAccessKey, createBucket } from './helpers/fixtures';
 import { md5Hex, s3Client } from './helpers/s3-client';
 
 /**
@@ -26,12 +26,8 @@ async function proxiedBytes(): Promise<{ sent: number; received: number }> {
   return (await fetch(`${new URL(inject('countingAzuriteUrl')).origin}/__bytes`)).json();
 }
 
-async function bucketOnConnection(connection: string): Promise<string> {
-  const name = unique('azcopy');
-  const r = await admin('POST', '/buckets', { name, backend: { type: 'azure', connection, container: AZURITE_CONTAINER, prefix: `${name}/` } });
-  if (r.status !== 201) throw new Error(`creating bucket: ${r.status} ${r.text}`);
-  return name;
-}
+const bucketOnConnection = (connection: string) =>
+  createBucket('azcopy', (name) => ({ backend: { type: 'azure', connection, container: AZURITE_CONTAINER, prefix: `${name}/` } }));
 
 let s3: S3Client;
 let first: string;

@@ -29,12 +29,8 @@ async function proxiedBytes(): Promise<{ sent: number; received: number }> {
   return (await fetch(`${inject('countingS3rverUrl')}/__bytes`)).json();
 }
 
-async function bucketOnConnection(connection: string): Promise<string> {
-  const name = unique('copyup');
-  const r = await admin('POST', '/buckets', { name, backend: { type: 's3', connection, bucket: UPSTREAM_BUCKET, prefix: `${name}/` } });
-  if (r.status !== 201) throw new Error(`creating bucket: ${r.status} ${r.text}`);
-  return name;
-}
+const bucketOnConnection = (connection: string) =>
+  createBucket('copyup', (name) => ({ backend: { type: 's3', connection, bucket: UPSTREAM_BUCKET, prefix: `${name}/` } }));
 
 let s3: S3Client;
 /** Two virtual buckets on one connection (same upstream, same keys) and one on R2. */

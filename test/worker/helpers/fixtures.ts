@@ -2,10 +2,13 @@ import type { PolicyStatement } from '../../../src/registry/schemas';
 import { admin, uniqueBucketName } from '../admin-client';
 import { type Credentials, s3Client } from './s3-client';
 
-/** Creates a bucket through the admin API and returns its name. */
-export async function createBucket(label: string, settings: Record<string, unknown> = {}): Promise<string> {
+/**
+ * Creates a bucket through the admin API and returns its name. `settings` may be a function of the
+ * name (e.g. a backend prefix named after the bucket).
+ */
+export async function createBucket(label: string, settings: Record<string, unknown> | ((name: string) => Record<string, unknown>) = {}): Promise<string> {
   const name = uniqueBucketName(label);
-  const r = await admin('POST', '/buckets', { name, ...settings });
+  const r = await admin('POST', '/buckets', { name, ...(typeof settings === 'function' ? settings(name) : settings) });
   if (r.status !== 201) throw new Error(`creating bucket ${name}: ${r.status} ${r.text}`);
   return name;
 }
