@@ -11,11 +11,8 @@ export interface CountedStream {
   ended: Promise<number>;
 }
 
-/**
- * `expectedLength` keeps a declared Content-Length on a response built from the result (workerd
- * sends a JS stream chunked unless told its length), so clients still see the length they expect.
- */
-export function countBytes(source: ReadableStream<Uint8Array>, onChunk?: (bytes: number) => void, expectedLength?: number): CountedStream {
+/** For a body of unknown length (a request payload, a keep-alive answer); passDeclaredLength otherwise. */
+export function countBytes(source: ReadableStream<Uint8Array>, onChunk?: (bytes: number) => void): CountedStream {
   let total = 0;
   let finish!: (bytes: number) => void;
   const ended = new Promise<number>((resolve) => (finish = resolve));
@@ -23,7 +20,7 @@ export function countBytes(source: ReadableStream<Uint8Array>, onChunk?: (bytes:
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        reader ??= chunkReader(source, expectedLength);
+        reader ??= chunkReader(source);
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
           chunk = await reader.read();
@@ -44,7 +41,6 @@ export function countBytes(source: ReadableStream<Uint8Array>, onChunk?: (bytes:
         finish(total);
         return reader ? reader.cancel(reason) : source.cancel(reason);
       },
-      ...(expectedLength !== undefined ? { expectedLength } : {}),
     },
     { highWaterMark: 0 },
   );
