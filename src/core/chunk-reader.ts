@@ -21,12 +21,7 @@ export interface ChunkReader {
   releaseLock(): void;
 }
 
-/**
- * `expectedBytes` (a body's declared length) sizes the pieces for a small body, so a 1 KiB answer
- * does not allocate a 128 KiB buffer; a body longer than declared is still read whole.
- */
-export function chunkReader(source: ReadableStream<Uint8Array>, expectedBytes?: number): ChunkReader {
-  const minBytes = Math.max(1, Math.min(MIN_CHUNK_BYTES, expectedBytes ?? MIN_CHUNK_BYTES));
+export function chunkReader(source: ReadableStream<Uint8Array>): ChunkReader {
   let byob: AtLeastReader;
   try {
     byob = source.getReader({ mode: 'byob' }) as unknown as AtLeastReader;
@@ -46,7 +41,7 @@ export function chunkReader(source: ReadableStream<Uint8Array>, expectedBytes?: 
   return {
     async read() {
       if (ended) return { done: true, value: undefined };
-      const { done, value } = await byob.readAtLeast(minBytes, new Uint8Array(minBytes * 2));
+      const { done, value } = await byob.readAtLeast(MIN_CHUNK_BYTES, new Uint8Array(MIN_CHUNK_BYTES * 2));
       if (done) ended = true;
       if (value !== undefined && value.byteLength > 0) return { done: false, value };
       return { done: true, value: undefined };
