@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { sha256Hex } from '../auth/sigv4';
 import type { Env } from '../env';
 import { audited } from './audit';
+import { ISOLATE_TTL_MS } from './cache';
 import { parseInput, RegistryNotFoundError } from './errors';
 import { getRole } from './roles';
 
@@ -107,6 +108,7 @@ export async function revoke(env: Env, entry: Omit<Revocation, 'expiresAt'>, lif
   const label = Object.fromEntries(Object.entries(entry.label).map(([k, v]) => [k, v.length > 200 ? `${v.slice(0, 200)}…` : v]));
   const stored: Revocation = { ...entry, label, expiresAt: new Date(Date.parse(entry.revokedAt) + ttl * 1000).toISOString() };
   await env.CACHE.put(key(entry.kind, entry.id), JSON.stringify(stored), { expirationTtl: ttl, metadata: stored });
+  forgetRecentRevocationChecks();
   return stored;
 }
 
@@ -115,6 +117,7 @@ export async function unrevoke(env: Env, kind: RevocationKind, id: string): Prom
   const existing = await env.CACHE.get(k);
   if (existing === null) return false;
   await env.CACHE.delete(k);
+  forgetRecentRevocationChecks();
   return true;
 }
 
@@ -132,26 +135,61 @@ export async function listRevocations(env: Env): Promise<Revocation[]> {
   return out.sort((a, b) => b.revokedAt.localeCompare(a.revokedAt));
 }
 
-/** The revocation that applies, if any: one KV read for all three kinds. */
+/** The revocation that applies, if any: one KV read for every kind, or this isolate's recent copy of it. */
 export async function findRevocation(env: Env, s: RevocationSubject): Promise<Revocation | null> {
-  const keys = [key('subject', await subjectKey(s.issuer, s.subject))];
-  if (s.jti) keys.push(key('session', s.jti));
-  if (s.roleId) keys.push(key('role', s.roleId));
-  if (s.idpId) keys.push(key('idp', s.idpId));
-  const found = await env.CACHE.get<Revocation>(keys, 'json');
-  for (const raw of found.values()) {
-    const entry = Revocation.safeParse(raw);
-    if (!entry.success) continue;
-    if (entry.data.kind === 'session') return entry.data;
-    if (s.issuedAt === undefined || s.issuedAt.getTime() <= Date.parse(entry.data.revokedAt)) return entry.data;
+  for (const entry of await candidateEntries(env, s)) {
+    if (entry.kind === 'session') return entry;
+    if (s.issuedAt === undefined || s.issuedAt.getTime() <= Date.parse(entry.revokedAt)) return entry;
   }
   return null;
 }
 
 /**
+ * The deny-list entries stored for a session's (or token's) candidate keys. What KV answered is
+ * kept in isolate memory for the registry's isolate TTL (adrs/0009 amendment 2): a busy session
+ * costs one KV read per isolate every few seconds instead of one per request. This isolate's own
+ * revoke and unrevoke forget every kept answer at once, and a read that overlapped one of them is
+ * not kept; other isolates see a revocation within the TTL on top of KV's own propagation.
+ * Entries are plain values, bounded, oldest forgotten first.
+ */
+const recentAnswers = new Map<string, { entries: Revocation[]; expiresAt: number }>();
+const MAX_RECENT_ANSWERS = 1000;
+let revocationEpoch = 0;
+
+async function candidateEntries(env: Env, s: RevocationSubject): Promise<Revocation[]> {
+  const memoKey = JSON.stringify([s.issuer, s.subject, s.jti, s.roleId, s.idpId]);
+  const kept = recentAnswers.get(memoKey);
+  if (kept && kept.expiresAt > Date.now()) return kept.entries;
+  if (kept) recentAnswers.delete(memoKey);
+
+  const epoch = revocationEpoch;
+  const keys = [key('subject', await subjectKey(s.issuer, s.subject))];
+  if (s.jti) keys.push(key('session', s.jti));
+  if (s.roleId) keys.push(key('role', s.roleId));
+  if (s.idpId) keys.push(key('idp', s.idpId));
+  const found = await env.CACHE.get<Revocation>(keys, 'json');
+  const entries: Revocation[] = [];
+  for (const raw of found.values()) {
+    const entry = Revocation.safeParse(raw);
+    if (entry.success) entries.push(entry.data);
+  }
+  if (epoch === revocationEpoch) {
+    if (recentAnswers.size >= MAX_RECENT_ANSWERS) recentAnswers.delete(recentAnswers.keys().next().value!);
+    recentAnswers.set(memoKey, { entries, expiresAt: Date.now() + ISOLATE_TTL_MS });
+  }
+  return entries;
+}
+
+/** Called by every deny-list write in this isolate, and by tests (what a fresh isolate sees). */
+export function forgetRecentRevocationChecks(): void {
+  revocationEpoch++;
+  recentAnswers.clear();
+}
+
+/**
  * The subject's id in the deny-list: a digest, so KV keys stay bounded whatever `sub` holds. Every
  * session request asks for it, so digests are kept per isolate (a pure function of its input;
- * bounded, oldest forgotten first). The deny-list itself is still read on every request.
+ * bounded, oldest forgotten first).
  */
 const subjectKeys = new Map<string, string>();
 const MAX_SUBJECT_KEYS = 1000;
