@@ -2,6 +2,7 @@ import { log } from '../core/log';
 import { isS3Error, S3Error } from '../core/s3-error';
 import { asS3Error } from './storage-errors';
 import { buildXml, xmlHeaders } from './xml';
+import { textBody } from '../core/text-body';
 
 /** S3-style request id: 16 upper-case hex characters. */
 export function newRequestId(): string {
@@ -50,7 +51,7 @@ export function errorResponse(failure: unknown, resource: string, requestId: str
     headers.set('x-amz-error-code', e.code);
     return new Response(null, { status: e.status, headers });
   }
-  return new Response(buildXml(errorDocument(e, resource, requestId)), { status: e.status, headers });
+  return new Response(textBody(buildXml(errorDocument(e, resource, requestId)), headers), { status: e.status, headers });
 }
 
 /** S3's `<Error>` document: also the body of a 200 whose work failed after it was sent (complete-keep-alive.ts). */

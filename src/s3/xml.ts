@@ -1,4 +1,5 @@
 import { XMLBuilder } from 'fast-xml-parser';
+import { textBody } from '../core/text-body';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
@@ -34,5 +35,5 @@ export function xmlHeaders(init?: HeadersInit): Headers {
 
 export function xmlResponse(document: Record<string, unknown>, init: ResponseInit = {}): Response {
   const headers = xmlHeaders(init.headers);
-  return new Response(buildXml(document), { ...init, headers });
+  return new Response(textBody(buildXml(document), headers), { ...init, headers });
 }

@@ -1,6 +1,7 @@
 import type { Env } from '../env';
 import { federationPublicJwks } from './federation-token';
 import { publicJwks, stsKeyring } from './keys';
+import { textBody } from '../core/text-body';
 
 /**
  * GET /.well-known/jwks.json: the public keys of every accepted session-token key version, so
@@ -11,7 +12,6 @@ import { publicJwks, stsKeyring } from './keys';
  */
 export async function sessionTokenJwks(env: Env): Promise<Response> {
   const jwks = { keys: [...publicJwks(await stsKeyring(env)).keys, ...(await federationPublicJwks(env))] };
-  return new Response(JSON.stringify(jwks), {
-    headers: { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' },
-  });
+  const headers = new Headers({ 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' });
+  return new Response(textBody(JSON.stringify(jwks), headers), { headers });
 }

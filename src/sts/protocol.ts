@@ -1,6 +1,7 @@
 import { buildXml } from '../s3/xml';
 import { readBoundedBytes } from '../core/bounded-body';
 import { StsError } from './errors';
+import { textBody } from '../core/text-body';
 
 /**
  * The AWS query protocol as STS speaks it: parameters in the query string or a form-encoded POST
@@ -62,7 +63,8 @@ export function stsResponse(action: string, result: Record<string, unknown>, req
       ResponseMetadata: { RequestId: requestId },
     },
   });
-  return new Response(xml, { status: 200, headers: stsHeaders(requestId) });
+  const headers = stsHeaders(requestId);
+  return new Response(textBody(xml, headers), { status: 200, headers });
 }
 
 /** `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>`. */
@@ -76,7 +78,7 @@ export function stsErrorResponse(error: StsError, requestId: string): Response {
   });
   const headers = stsHeaders(requestId);
   if (error.retryAfterSeconds !== undefined) headers.set('retry-after', String(error.retryAfterSeconds));
-  return new Response(xml, { status: error.status, headers });
+  return new Response(textBody(xml, headers), { status: error.status, headers });
 }
 
 /** `YYYY-MM-DDTHH:MM:SSZ`, the form STS prints timestamps in. */
