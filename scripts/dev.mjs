@@ -2,7 +2,7 @@
 /**
  * `npm run dev`: the gateway on 127.0.0.1 with local D1/KV/R2, ready for real S3 clients.
  *
- *   node scripts/dev.mjs [--port 8787] [--persist-to DIR] [--info-file PATH] [--var NAME:VALUE ...] [--inspector-port N]
+ *   node scripts/dev.mjs [--port 8787] [--persist-to DIR] [--info-file PATH] [--var NAME:VALUE ...] [--inspector-port N | --no-inspector]
  *
  * Creates .dev.vars (random MASTER_KEY / ADMIN_TOKEN) when missing, applies the D1 migrations,
  * starts `wrangler dev`, waits until it answers, seeds the `demo` bucket and a demo access key
@@ -45,6 +45,8 @@ const { values: args } = parseArgs({
     var: { type: 'string', multiple: true, default: [] },
     // The V8 inspector of the Worker's isolate (the bench profiles through it); wrangler's default otherwise.
     'inspector-port': { type: 'string' },
+    // No devtools inspector attached (scripts/serve-worker.mjs): how the bench runs it, closer to production.
+    'no-inspector': { type: 'boolean', default: false },
   },
 });
 const port = Number(args.port);
@@ -68,11 +70,13 @@ await assertPortFree(port);
 const migrated = await run(['d1', 'migrations', 'apply', 'DB', '--local', ...persistArgs], { CI: 'true' });
 if (migrated.code !== 0 || stopping) process.exit(migrated.code ?? 1);
 
-const wranglerExit = run([
-  'dev', '--local', '--ip', HOST, '--port', String(port), '--show-interactive-dev-session=false', ...persistArgs,
-  ...args.var.flatMap((v) => ['--var', v]),
-  ...(args['inspector-port'] ? ['--inspector-port', args['inspector-port']] : []),
-]);
+const varArgs = args.var.flatMap((v) => ['--var', v]);
+const wranglerExit = args['no-inspector']
+  ? run(['--config', join(ROOT, 'wrangler.toml'), '--ip', HOST, '--port', String(port), ...persistArgs, ...varArgs], {}, join(ROOT, 'scripts/serve-worker.mjs'))
+  : run([
+    'dev', '--local', '--ip', HOST, '--port', String(port), '--show-interactive-dev-session=false', ...persistArgs, ...varArgs,
+    ...(args['inspector-port'] ? ['--inspector-port', args['inspector-port']] : []),
+  ]);
 /** Set when we stop wrangler ourselves because the start failed; otherwise wrangler's status is ours. */
 let failedStart = false;
 wranglerExit.then(({ code, signal }) => process.exit(failedStart ? 1 : (code ?? (signal === 'SIGINT' ? 130 : 143))));
@@ -122,10 +126,9 @@ function assertPortFree(p) {
   });
 }
 
-/** Runs wrangler (the project's own copy) with the offline environment; resolves with its exit. */
-function run(wranglerArgs, extraEnv = {}) {
-  const bin = join(dirname(createRequire(import.meta.url).resolve('wrangler/package.json')), 'bin', 'wrangler.js');
-  child = spawn(process.execPath, [bin, ...wranglerArgs], {
+/** Runs wrangler (the project's own copy, or `script` driving it) with the offline environment; resolves with its exit. */
+function run(wranglerArgs, extraEnv = {}, script = join(dirname(createRequire(import.meta.url).resolve('wrangler/package.json')), 'bin', 'wrangler.js')) {
+  child = spawn(process.execPath, [script, ...wranglerArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, ...OFFLINE_ENV, ...extraEnv },

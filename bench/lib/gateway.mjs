@@ -28,7 +28,8 @@ export async function startGateway({ port, persistTo, infoPath, logPath, vars = 
   const args = [
     join(ROOT, 'scripts/dev.mjs'), '--port', String(port), '--persist-to', persistTo, '--info-file', infoPath,
     ...vars.flatMap((v) => ['--var', v]),
-    ...(inspectorPort ? ['--inspector-port', String(inspectorPort)] : []),
+    // The devtools inspector only when profiling through it (scripts/serve-worker.mjs says why).
+    ...(inspectorPort ? ['--inspector-port', String(inspectorPort)] : ['--no-inspector']),
   ];
   const server = await startDevServer({ label, args, port, logPath, isReady });
   return { ...server, info: /** @type {GatewayInfo} */ (info) };

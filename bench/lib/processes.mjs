@@ -68,14 +68,19 @@ export async function startDevServer({ label, args, port, logPath, isReady, time
   return server;
 }
 
-/** The bare Worker under `wrangler dev`, sharing the gateway's --persist-to directory. */
-export async function startBaseline({ port, persistTo, logPath }) {
-  const inspectorPort = await freePort();
-  const args = [
-    WRANGLER, 'dev', '--config', join(ROOT, 'bench/baseline.wrangler.toml'), '--ip', '127.0.0.1', '--port', String(port),
-    '--inspector-port', String(inspectorPort), '--persist-to', persistTo,
-    '--show-interactive-dev-session=false', '--log-level', 'warn',
-  ];
+/**
+ * The bare Worker in wrangler's local runtime, sharing the gateway's --persist-to directory. Like
+ * the gateway in the bench, without the devtools inspector (scripts/serve-worker.mjs) unless
+ * `inspector` asks for it, as a test that starts it alone may.
+ */
+export async function startBaseline({ port, persistTo, logPath, inspector = false }) {
+  const config = join(ROOT, 'bench/baseline.wrangler.toml');
+  const args = inspector
+    ? [
+      WRANGLER, 'dev', '--config', config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
+      '--persist-to', persistTo, '--show-interactive-dev-session=false', '--log-level', 'warn',
+    ]
+    : [join(ROOT, 'scripts/serve-worker.mjs'), '--config', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistTo];
   const url = `http://127.0.0.1:${port}`;
   return startDevServer({ label: 'baseline', args, port, logPath, isReady: () => answers(url) });
 }

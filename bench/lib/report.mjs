@@ -106,6 +106,7 @@ export function table(results, verdict) {
       `GET ${options.objectBytes} B object: ${count} requests per side at concurrency ${options.concurrency}, ${options.rounds} alternating rounds, after ${options.warmup} warm-up`,
       `  gateway: ${results.signing}; anonymous: a public-read bucket, edge cache off (cacheTtl 0)`,
       '  cpu = workerd runtime process (Worker + local R2/D1/KV simulators)',
+      `  both Workers in wrangler's local runtime ${options.profile ? 'with' : 'without'} the devtools inspector attached (scripts/serve-worker.mjs)`,
     );
     loadTable(get, verdict.get, 'baseline');
     if (verdict.getOverPlatform) {
