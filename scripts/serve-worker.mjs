@@ -37,7 +37,8 @@ const bindings = Object.fromEntries(
       console.error(`serve-worker: --var takes NAME:VALUE, got "${pair}"`);
       process.exit(2);
     }
-    return [pair.slice(0, at), { type: 'plain_text', value: pair.slice(at + 1) }];
+    // As `wrangler dev --var` passes them: the same input, values kept out of the printed binding table.
+    return [pair.slice(0, at), { type: 'plain_text', value: pair.slice(at + 1), hidden: true }];
   }),
 );
 const persist = args['persist-to'] === undefined ? undefined : isAbsolute(args['persist-to']) ? args['persist-to'] : resolve(args['persist-to']);

@@ -158,6 +158,8 @@ describe('the request log line', () => {
       expect(sts.response.status).toBe(200);
       expect(sts.line).toMatchObject({ frontDoor: 'sts', operation: 'sts.AssumeRoleWithWebIdentity', principal: `${role}/logged`, status: 200, bytesIn: form.length });
       expect(sts.line.bytesOut).toBe(new TextEncoder().encode(sts.body).byteLength);
+      // Declared (src/core/text-body.ts), so it left through the native pipe, not the JS counter.
+      expect(sts.response.headers.get('content-length')).toBe(String(sts.line.bytesOut));
       const session = {
         accessKeyId: /<AccessKeyId>([^<]+)</.exec(sts.body)![1]!,
         secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(sts.body)![1]!,
