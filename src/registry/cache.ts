@@ -1,3 +1,4 @@
+import { KeptAnswers } from '../core/kept-answers';
 import { errorText, log } from '../core/log';
 import type { z } from 'zod';
 import type { Env } from '../env';
@@ -37,8 +38,8 @@ export interface RecordCacheSource<Stored, Live> {
   stored: z.ZodType<Stored>;
   /**
    * Ids that cannot name a record are answered null before any tier is asked (KV keys are bounded;
-   * attackers choose ids). Checked only when this isolate holds no entry for the id: an entry
-   * exists only for an id that passed, so the hot path (a memory hit) skips the check.
+   * attackers choose ids). Checked only when this isolate holds no fresh answer for the id: an
+   * answer is kept only for an id that passed, so the hot path (a memory hit) skips the check.
    */
   acceptsId?(id: string): boolean;
   /** The authoritative read from D1. */
@@ -52,44 +53,36 @@ interface FillMetadata {
   loadedAt: number;
 }
 
-interface IsolateEntry<Live> {
-  value: Live | null;
-  expiresAt: number;
-}
-
 export class RecordCache<Stored, Live> {
   readonly #source: RecordCacheSource<Stored, Live>;
-  readonly #memory = new Map<string, IsolateEntry<Live>>();
-  /** Bumped by every invalidation, so a read that overlapped a write does not cache what it read. */
-  #epoch = 0;
+  /** Invalidation forgets an id here, so a read that overlapped the write does not keep what it read. */
+  readonly #memory = new KeptAnswers<Live | null>(ISOLATE_TTL_MS, ISOLATE_MAX_ENTRIES);
 
   constructor(source: RecordCacheSource<Stored, Live>) {
     this.#source = source;
   }
 
   async get(env: Env, id: string): Promise<Live | null> {
-    const hit = this.#memory.get(id);
-    if (hit && hit.expiresAt > Date.now()) return hit.value;
-    if (hit) this.#memory.delete(id);
-    else if (this.#source.acceptsId && !this.#source.acceptsId(id)) return null;
+    const kept = this.#memory.get(id);
+    if (kept) return kept.value;
+    if (this.#source.acceptsId && !this.#source.acceptsId(id)) return null;
 
-    const epoch = this.#epoch;
+    const epoch = this.#memory.epoch;
     let stored: Stored | null | undefined = await this.#readKv(env, id);
     if (stored === undefined) {
       // Stamped before the read: a write that finishes after this instant outdates what we load.
       const loadedAt = Date.now();
       stored = await this.#source.load(env, id);
-      if (stored !== null && epoch === this.#epoch) await this.#writeKv(env, id, stored, loadedAt);
+      if (stored !== null && epoch === this.#memory.epoch) await this.#writeKv(env, id, stored, loadedAt);
     }
     const value = stored === null ? null : await this.#source.hydrate(env, stored);
-    if (epoch === this.#epoch) this.#remember(id, value);
+    this.#memory.keep(id, value, epoch);
     return value;
   }
 
   /** Call after every write of the record: this isolate sees the write at once, KV within a minute everywhere. */
   async invalidate(env: Env, id: string): Promise<void> {
-    this.#epoch++;
-    this.#memory.delete(id);
+    this.#memory.forget(id);
     try {
       // Marker first: once it is in place, no fill that read D1 before this write is served.
       await env.CACHE.put(this.#markerKey(id), String(Date.now()), { expirationTtl: WRITE_MARKER_TTL_SECONDS });
@@ -107,7 +100,7 @@ export class RecordCache<Stored, Live> {
 
   /** Drops this isolate's copies only (what a fresh isolate sees); KV is left as it is. */
   forgetIsolateCopies(): void {
-    this.#memory.clear();
+    this.#memory.forget();
   }
 
   #kvKey(id: string): string {
@@ -148,15 +141,6 @@ export class RecordCache<Stored, Live> {
       // KV allows one write per second per key; a concurrent fill elsewhere is as good as ours.
       logCacheError('write', this.#source.kind, error);
     }
-  }
-
-  #remember(id: string, value: Live | null): void {
-    this.#memory.delete(id);
-    if (this.#memory.size >= ISOLATE_MAX_ENTRIES) {
-      const oldest = this.#memory.keys().next();
-      if (!oldest.done) this.#memory.delete(oldest.value);
-    }
-    this.#memory.set(id, { value, expiresAt: Date.now() + ISOLATE_TTL_MS });
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sha256Hex } from '../auth/sigv4';
+import { KeptAnswers } from '../core/kept-answers';
 import type { Env } from '../env';
 import { audited } from './audit';
 import { ISOLATE_TTL_MS } from './cache';
@@ -150,19 +151,15 @@ export async function findRevocation(env: Env, s: RevocationSubject): Promise<Re
  * costs one KV read per isolate every few seconds instead of one per request. This isolate's own
  * revoke and unrevoke forget every kept answer at once, and a read that overlapped one of them is
  * not kept; other isolates see a revocation within the TTL on top of KV's own propagation.
- * Entries are plain values, bounded, oldest forgotten first.
  */
-const recentAnswers = new Map<string, { entries: Revocation[]; expiresAt: number }>();
-const MAX_RECENT_ANSWERS = 1000;
-let revocationEpoch = 0;
+const recentAnswers = new KeptAnswers<Revocation[]>(ISOLATE_TTL_MS, 1000);
 
 async function candidateEntries(env: Env, s: RevocationSubject): Promise<Revocation[]> {
   const memoKey = JSON.stringify([s.issuer, s.subject, s.jti, s.roleId, s.idpId]);
   const kept = recentAnswers.get(memoKey);
-  if (kept && kept.expiresAt > Date.now()) return kept.entries;
-  if (kept) recentAnswers.delete(memoKey);
+  if (kept) return kept.value;
 
-  const epoch = revocationEpoch;
+  const epoch = recentAnswers.epoch;
   const keys = [key('subject', await subjectKey(s.issuer, s.subject))];
   if (s.jti) keys.push(key('session', s.jti));
   if (s.roleId) keys.push(key('role', s.roleId));
@@ -173,17 +170,13 @@ async function candidateEntries(env: Env, s: RevocationSubject): Promise<Revocat
     const entry = Revocation.safeParse(raw);
     if (entry.success) entries.push(entry.data);
   }
-  if (epoch === revocationEpoch) {
-    if (recentAnswers.size >= MAX_RECENT_ANSWERS) recentAnswers.delete(recentAnswers.keys().next().value!);
-    recentAnswers.set(memoKey, { entries, expiresAt: Date.now() + ISOLATE_TTL_MS });
-  }
+  recentAnswers.keep(memoKey, entries, epoch);
   return entries;
 }
 
 /** Called by every deny-list write in this isolate, and by tests (what a fresh isolate sees). */
 export function forgetRecentRevocationChecks(): void {
-  revocationEpoch++;
-  recentAnswers.clear();
+  recentAnswers.forget();
 }
 
 /**

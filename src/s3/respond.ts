@@ -1,8 +1,8 @@
 import { log } from '../core/log';
 import { isS3Error, S3Error } from '../core/s3-error';
+import { textBody } from '../core/text-body';
 import { asS3Error } from './storage-errors';
 import { buildXml, xmlHeaders } from './xml';
-import { textBody } from '../core/text-body';
 
 /** S3-style request id: 16 upper-case hex characters. */
 export function newRequestId(): string {

@@ -1,7 +1,7 @@
+import { textBody } from '../core/text-body';
 import type { Env } from '../env';
 import { federationPublicJwks } from './federation-token';
 import { publicJwks, stsKeyring } from './keys';
-import { textBody } from '../core/text-body';
 
 /**
  * GET /.well-known/jwks.json: the public keys of every accepted session-token key version, so

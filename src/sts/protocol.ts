@@ -1,7 +1,7 @@
 import { buildXml } from '../s3/xml';
 import { readBoundedBytes } from '../core/bounded-body';
-import { StsError } from './errors';
 import { textBody } from '../core/text-body';
+import { StsError } from './errors';
 
 /**
  * The AWS query protocol as STS speaks it: parameters in the query string or a form-encoded POST
