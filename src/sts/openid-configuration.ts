@@ -1,4 +1,5 @@
 import { log } from '../core/log';
+import { textBody } from '../core/text-body';
 import type { Env } from '../env';
 import { gatewayIssuer, IssuerConfigError } from './gateway-issuer';
 
@@ -28,5 +29,6 @@ export function openidConfiguration(env: Env, request: Request): Response {
     id_token_signing_alg_values_supported: ['ES256'],
     claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti'],
   };
-  return Response.json(document, { headers: { 'cache-control': 'public, max-age=300' } });
+  const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'public, max-age=300' });
+  return new Response(textBody(JSON.stringify(document), headers), { headers });
 }

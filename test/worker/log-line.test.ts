@@ -92,6 +92,16 @@ describe('the request log line', () => {
     const ranged = await run(await signer(credentials).sign(`https://gateway.test/${bucket}/log/object.txt`, { method: 'GET', headers: { range: 'bytes=0-99' } }));
     expect(ranged.response.status).toBe(206);
     expect(ranged.line).toMatchObject({ status: 206, bytesOut: 100 });
+
+    // XML documents and errors declare their length (src/core/text-body.ts): bytes out is that length.
+    const listed = await run(await signer(credentials).sign(`https://gateway.test/${bucket}?list-type=2&prefix=log/`, { method: 'GET' }));
+    const missing = await run(await signer(credentials).sign(`https://gateway.test/${bucket}/log/none.txt`, { method: 'GET' }));
+    expect([listed.response.status, missing.response.status]).toEqual([200, 404]);
+    for (const answer of [listed, missing]) {
+      const bytes = new TextEncoder().encode(answer.body).byteLength;
+      expect(answer.response.headers.get('content-length')).toBe(String(bytes));
+      expect(answer.line.bytesOut).toBe(bytes);
+    }
   });
 
   it('a download the client abandons midway counts 0 bytes out: never bytes that may not have reached it', async () => {
